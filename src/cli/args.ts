@@ -1,0 +1,83 @@
+import { parseArgs } from 'node:util';
+import { ShakedownError } from '../errors.ts';
+
+export const COMMANDS = ['run', 'contracts', 'scenarios', 'soak', 'load', 'report', 'stack', 'k6'] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
+export interface ParsedArgs {
+  command: CommandName | null;
+  positionals: string[];
+  flags: {
+    config?: string;
+    target?: string;
+    stack?: string;
+    profile?: string;
+    out?: string;
+    reporter?: string[];
+    quiet?: boolean;
+    version?: boolean;
+    help?: boolean;
+    baseline?: string;
+    open?: boolean;
+    force?: boolean;
+    workers?: string;
+  };
+}
+
+const OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  target: { type: 'string', short: 't' },
+  stack: { type: 'string' },
+  profile: { type: 'string', short: 'p' },
+  out: { type: 'string', short: 'o' },
+  reporter: { type: 'string', short: 'r', multiple: true },
+  quiet: { type: 'boolean', short: 'q' },
+  version: { type: 'boolean', short: 'v' },
+  help: { type: 'boolean', short: 'h' },
+  baseline: { type: 'string' },
+  open: { type: 'boolean' },
+  force: { type: 'boolean' },
+  workers: { type: 'string' },
+} as const;
+
+const CHOICES: Record<string, readonly string[]> = {
+  stack: ['local', 'compose', 'url'],
+  profile: ['quick', 'full'],
+  reporter: ['console', 'json', 'junit', 'html'],
+};
+
+export function parseCliArgs(argv: readonly string[]): ParsedArgs {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new ShakedownError(
+      'SHK_USAGE',
+      `${(error as Error).message}. Run 'shakedown --help' for the options.`,
+    );
+  }
+  const [first, ...rest] = parsed.positionals;
+  if (first !== undefined && !(COMMANDS as readonly string[]).includes(first)) {
+    throw new ShakedownError(
+      'SHK_USAGE',
+      `unknown command '${first}'. Commands: ${COMMANDS.join(', ')}. Run 'shakedown --help'.`,
+    );
+  }
+  const flags = parsed.values as ParsedArgs['flags'];
+  for (const [name, allowed] of Object.entries(CHOICES)) {
+    const raw = flags[name as keyof ParsedArgs['flags']];
+    const values = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+    for (const value of values) {
+      if (!allowed.includes(String(value))) {
+        throw new ShakedownError(
+          'SHK_USAGE',
+          `--${name} ${String(value)}: expected one of ${allowed.join(', ')}.`,
+        );
+      }
+    }
+  }
+  if (flags.workers !== undefined && !/^[1-9]\d*$/.test(flags.workers)) {
+    throw new ShakedownError('SHK_USAGE', `--workers ${flags.workers}: expected a positive integer.`);
+  }
+  return { command: (first as CommandName | undefined) ?? null, positionals: rest, flags };
+}

@@ -1,0 +1,120 @@
+import path from 'node:path';
+import { loadConfig } from '../config/resolve.ts';
+import type { EngineName } from '../engine.ts';
+import { ExitCode, type ExitCodeValue, ShakedownError, toShakedownError } from '../errors.ts';
+import { rebuildReport } from '../report/rebuild.ts';
+import { createReporters, type ReporterName } from '../report/reporters/index.ts';
+import { exitCodeFor, runShakedown, SHAKEDOWN_VERSION } from '../runner.ts';
+import { type ParsedArgs, parseCliArgs } from './args.ts';
+import { HELP } from './help.ts';
+import { stackDown, stackUp } from './stack-command.ts';
+
+const ENGINES_OF: Record<'run' | 'contracts' | 'scenarios' | 'soak' | 'load', EngineName[]> = {
+  run: ['contracts', 'scenarios', 'soak'],
+  contracts: ['contracts'],
+  scenarios: ['scenarios'],
+  soak: ['soak'],
+  load: ['load'],
+};
+
+/** The CLI: parses, dispatches to the library API, maps every outcome to an exit code. */
+export async function main(argv: readonly string[]): Promise<ExitCodeValue> {
+  try {
+    return await dispatch(parseCliArgs(argv));
+  } catch (error) {
+    const err = toShakedownError(error);
+    process.stderr.write(`shakedown: ${err.message}\n  (${err.code}, exit ${err.exitCode})\n`);
+    return err.exitCode;
+  }
+}
+
+async function dispatch(args: ParsedArgs): Promise<ExitCodeValue> {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  if (args.flags.version) {
+    out(SHAKEDOWN_VERSION);
+    return ExitCode.Pass;
+  }
+  if (args.flags.help || args.command === null) {
+    out(HELP);
+    if (args.command === null && !args.flags.help) throw new ShakedownError('SHK_USAGE', 'no command given.');
+    return ExitCode.Pass;
+  }
+  switch (args.command) {
+    case 'report':
+      return reportCommand(args);
+    case 'stack': {
+      const action = args.positionals[0];
+      if (action !== 'up' && action !== 'down')
+        throw new ShakedownError('SHK_USAGE', "expected 'shakedown stack up' or 'shakedown stack down'.");
+      const loaded = await loadConfig(args.flags);
+      return action === 'up' ? stackUp(loaded, out) : stackDown(loaded, out);
+    }
+    case 'k6':
+      if (args.positionals[0] !== 'export')
+        throw new ShakedownError('SHK_USAGE', "expected 'shakedown k6 export'.");
+      throw new ShakedownError('SHK_NOT_AVAILABLE', 'k6 export is not available yet.');
+    default:
+      return runCommand(args, args.command);
+  }
+}
+
+async function runCommand(args: ParsedArgs, command: keyof typeof ENGINES_OF): Promise<ExitCodeValue> {
+  if (command !== 'scenarios' && args.positionals.length > 0) {
+    throw new ShakedownError(
+      'SHK_USAGE',
+      `'shakedown ${command}' takes no arguments, got '${args.positionals.join(' ')}'.`,
+    );
+  }
+  if (args.flags.baseline) throw new ShakedownError('SHK_NOT_AVAILABLE', '--baseline is not available yet.');
+  const loaded = await loadConfig(args.flags);
+  const controller = new AbortController();
+  const interrupt = () => {
+    if (controller.signal.aborted) process.exit(ExitCode.Failed);
+    process.stderr.write(
+      '\nstopping: finishing the current step and writing the report (Ctrl-C again to quit now)\n',
+    );
+    controller.abort();
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
+  try {
+    const outcome = await runShakedown({
+      loaded,
+      command: [command, ...args.positionals].join(' '),
+      engines: ENGINES_OF[command],
+      engineOptions: {
+        names: command === 'scenarios' ? args.positionals : undefined,
+        workers: args.flags.workers ? Number(args.flags.workers) : undefined,
+      },
+      quiet: args.flags.quiet,
+      signal: controller.signal,
+    });
+    return outcome.exitCode;
+  } finally {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+  }
+}
+
+async function reportCommand(args: ParsedArgs): Promise<ExitCodeValue> {
+  const [runDir, ...extra] = args.positionals;
+  if (!runDir || extra.length > 0)
+    throw new ShakedownError('SHK_USAGE', "expected 'shakedown report <runDir>'.");
+  if (args.flags.baseline) throw new ShakedownError('SHK_NOT_AVAILABLE', '--baseline is not available yet.');
+  if (args.flags.open)
+    throw new ShakedownError(
+      'SHK_NOT_AVAILABLE',
+      '--open is not available yet: the HTML report is not built yet.',
+    );
+  const names = (args.flags.reporter ?? ['json', 'junit']).filter((n) => n !== 'console') as ReporterName[];
+  const reporters = createReporters(names, { quiet: true });
+  const dir = path.resolve(runDir);
+  const { summary, skippedLines, reporterFailures } = await rebuildReport(dir, reporters);
+  for (const failure of reporterFailures)
+    process.stderr.write(`reporter ${failure.reporter} failed: ${failure.message}\n`);
+  const c = summary.counts;
+  process.stdout.write(
+    `${summary.verdict.toUpperCase()}${summary.incomplete ? ' (incomplete: the run did not finish)' : ''} · ${c.pass} passed, ${c.fail} failed, ${c.warn} warned, ${c.skip} skipped · rebuilt ${names.join(', ')} in ${dir}${skippedLines ? ` · ${skippedLines} unreadable line(s) skipped` : ''}\n`,
+  );
+  return exitCodeFor(summary);
+}

@@ -1,0 +1,33 @@
+import type { ResolvedConfig } from './config/schema.ts';
+import type { AuthProvider } from './http/auth.ts';
+import type { HttpClient } from './http/client.ts';
+import type { RunRecorder } from './report/recorder.ts';
+import type { Redactor } from './report/redact.ts';
+import type { StackHandle } from './stack/types.ts';
+
+export type EngineName = 'contracts' | 'scenarios' | 'soak' | 'load';
+
+/** Everything an engine gets from the runner. Engines record through `recorder` and never print. */
+export interface EngineContext {
+  readonly config: ResolvedConfig;
+  /** Directory relative paths in the config resolve against. */
+  readonly rootDir: string;
+  readonly runDir: string;
+  readonly stack: StackHandle;
+  readonly recorder: RunRecorder;
+  readonly redactor: Redactor;
+  readonly auth: AuthProvider;
+  /** A client on the target's base URL with its credentials. */
+  readonly http: HttpClient;
+  /** Aborted on Ctrl-C: engines stop their loops, record what they have, and return. */
+  readonly signal: AbortSignal;
+  /** Command-specific options, e.g. scenario names from `shakedown scenarios a b`. */
+  readonly options: EngineOptions;
+}
+
+export interface EngineOptions {
+  names?: readonly string[];
+  workers?: number;
+}
+
+export type Engine = (ctx: EngineContext) => Promise<void>;

@@ -1,0 +1,7 @@
+/** The public API of the `shakedown` package. */
+export { defineConfig } from './config/define.ts';
+export type { ShakedownConfig } from './config/schema.ts';
+export { ExitCode, errorCodes, ShakedownError } from './errors.ts';
+export { mintHs256Token } from './http/jwt.ts';
+export type { CheckResult, CheckVerdict, Evidence, RunSummary } from './report/model.ts';
+export type { Reporter } from './report/reporter.ts';

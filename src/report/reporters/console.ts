@@ -1,0 +1,112 @@
+import type { Writable } from 'node:stream';
+import type { CheckResult, CheckVerdict, RunSummary } from '../model.ts';
+import type { Progress, Reporter } from '../reporter.ts';
+
+export interface ConsoleReporterOptions {
+  stream?: Writable & { isTTY?: boolean; columns?: number };
+  /** Only the final verdict and the failures. */
+  quiet?: boolean;
+  /** Minimum gap between two plain progress lines when the stream is not a TTY. */
+  plainProgressEveryMs?: number;
+}
+
+const MARK: Record<CheckVerdict, string> = { pass: '✓', fail: '✗', warn: '!', skip: '-' };
+
+/**
+ * Live progress on a TTY (one status line rewritten in place), plain periodic lines otherwise, so CI
+ * logs stay readable. Failures are printed as they happen with their curl reproduction.
+ */
+export function consoleReporter(options: ConsoleReporterOptions = {}): Reporter {
+  const out = options.stream ?? process.stdout;
+  const tty = Boolean(out.isTTY);
+  const quiet = options.quiet ?? false;
+  const plainEveryMs = options.plainProgressEveryMs ?? 10_000;
+  const counts: Record<CheckVerdict, number> = { pass: 0, fail: 0, warn: 0, skip: 0 };
+  let statusShown = false;
+  let lastPlainAt = 0;
+
+  const clearStatus = () => {
+    if (tty && statusShown) out.write('\r\x1b[2K');
+    statusShown = false;
+  };
+  const line = (text: string) => {
+    clearStatus();
+    out.write(`${text}\n`);
+  };
+
+  return {
+    name: 'console',
+    onRunStart(run) {
+      if (!quiet)
+        line(
+          `shakedown ${run.command} · run ${run.runId} · ${run.target.stack} ${run.target.baseUrl} · profile ${run.profile}`,
+        );
+    },
+    onSuiteStart(suite) {
+      if (!quiet) line(`▶ ${suite.kind} ${suite.name}`);
+    },
+    onCheck(_suite, result) {
+      counts[result.verdict] += 1;
+      if (result.verdict === 'fail') line(describeFailure(result));
+      else if (!quiet && result.verdict !== 'pass')
+        line(`  ${MARK[result.verdict]} ${result.id} ${result.message}`);
+    },
+    onLog(level, message) {
+      if (!quiet || level === 'error') line(`${level === 'info' ? '·' : level.toUpperCase()} ${message}`);
+    },
+    onProgress(progress) {
+      if (quiet) return;
+      const text = formatProgress(progress, counts);
+      if (tty) {
+        out.write(`\r\x1b[2K${text.slice(0, Math.max(20, (out.columns ?? 120) - 1))}`);
+        statusShown = true;
+      } else if (Date.now() - lastPlainAt >= plainEveryMs) {
+        lastPlainAt = Date.now();
+        out.write(`${text}\n`);
+      }
+    },
+    onSuiteEnd(suite) {
+      if (quiet) return;
+      const c = tally(suite.checks);
+      line(
+        `◀ ${suite.name} ${suite.verdict} · ${c} · ${(suite.durationMs / 1000).toFixed(1)}s${suite.error ? ` · ${suite.error}` : ''}`,
+      );
+    },
+    onRunEnd(summary, runDir) {
+      line(finalLine(summary, runDir));
+    },
+  };
+}
+
+function describeFailure(result: Readonly<CheckResult>): string {
+  const lines = [`  ✗ ${result.id} ${result.title}: ${result.message}`];
+  for (const error of result.evidence?.errors?.slice(0, 5) ?? []) lines.push(`      ${error}`);
+  if (result.evidence?.curl) lines.push(`      reproduce: ${result.evidence.curl}`);
+  return lines.join('\n');
+}
+
+function formatProgress(progress: Progress, counts: Record<CheckVerdict, number>): string {
+  const elapsed = `${Math.round(progress.elapsedMs / 1000)}s`;
+  let timing = elapsed;
+  if (progress.totalMs) {
+    const fraction = Math.min(1, progress.elapsedMs / progress.totalMs);
+    const filled = Math.round(fraction * 20);
+    const remaining = Math.max(0, Math.round((progress.totalMs - progress.elapsedMs) / 1000));
+    timing = `[${'#'.repeat(filled)}${'.'.repeat(20 - filled)}] ${elapsed} / ${remaining}s left`;
+  }
+  const checks = `${counts.pass}✓ ${counts.fail}✗ ${counts.warn}! ${counts.skip}-`;
+  return `  ${progress.suite} ${timing} · ${checks}${progress.status ? ` · ${progress.status}` : ''}`;
+}
+
+function tally(checks: readonly CheckResult[]): string {
+  const c: Record<CheckVerdict, number> = { pass: 0, fail: 0, warn: 0, skip: 0 };
+  for (const check of checks) c[check.verdict] += 1;
+  return `${c.pass} passed, ${c.fail} failed, ${c.warn} warned, ${c.skip} skipped`;
+}
+
+function finalLine(summary: Readonly<RunSummary>, runDir: string): string {
+  const c = summary.counts;
+  const verdict = summary.verdict.toUpperCase() + (summary.incomplete ? ' (incomplete)' : '');
+  const error = summary.error ? `\n${summary.error.message}` : '';
+  return `${verdict} · ${c.pass} passed, ${c.fail} failed, ${c.warn} warned, ${c.skip} skipped · report: ${runDir}${error}`;
+}

@@ -1,0 +1,32 @@
+import { ShakedownError } from '../../errors.ts';
+import type { Reporter } from '../reporter.ts';
+import { consoleReporter } from './console.ts';
+import { jsonReporter } from './json.ts';
+import { junitReporter } from './junit.ts';
+
+export const REPORTER_NAMES = ['console', 'json', 'junit', 'html'] as const;
+export type ReporterName = (typeof REPORTER_NAMES)[number];
+
+export interface ReporterContext {
+  quiet: boolean;
+}
+
+const factories: Record<ReporterName, ((ctx: ReporterContext) => Reporter) | null> = {
+  console: (ctx) => consoleReporter({ quiet: ctx.quiet }),
+  json: () => jsonReporter(),
+  junit: () => junitReporter(),
+  html: null,
+};
+
+export function createReporters(names: readonly ReporterName[], ctx: ReporterContext): Reporter[] {
+  return [...new Set(names)].map((name) => {
+    const factory = factories[name];
+    if (!factory) {
+      throw new ShakedownError(
+        'SHK_NOT_AVAILABLE',
+        `the '${name}' reporter is not available yet; use console, json or junit.`,
+      );
+    }
+    return factory(ctx);
+  });
+}

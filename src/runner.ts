@@ -1,0 +1,159 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { LoadedConfig } from './config/resolve.ts';
+import { assertLoadAllowed } from './config/safety.ts';
+import type { EngineName, EngineOptions } from './engine.ts';
+import { engines } from './engines.ts';
+import { ExitCode, type ExitCodeValue, ShakedownError, toShakedownError } from './errors.ts';
+import { createAuth } from './http/auth.ts';
+import { HttpClient } from './http/client.ts';
+import type { RunSummary } from './report/model.ts';
+import { RunRecorder } from './report/recorder.ts';
+import { Redactor } from './report/redact.ts';
+import type { Reporter } from './report/reporter.ts';
+import { createReporters } from './report/reporters/index.ts';
+import { createRunDir, newRunId } from './report/run-dir.ts';
+import { startStack } from './stack/index.ts';
+import type { StackHandle } from './stack/types.ts';
+
+export const SHAKEDOWN_VERSION: string = JSON.parse(
+  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+).version;
+
+export interface RunOptions {
+  loaded: LoadedConfig;
+  /** The command as typed (`run`, `scenarios`), recorded in the run. */
+  command: string;
+  /** Engines to run, in order. */
+  engines: readonly EngineName[];
+  engineOptions?: EngineOptions;
+  quiet?: boolean;
+  /** Replaces the reporters named in the config (tests, embedding). */
+  reporters?: Reporter[];
+  signal?: AbortSignal;
+}
+
+export interface RunOutcome {
+  summary: RunSummary;
+  runDir: string;
+  exitCode: ExitCodeValue;
+}
+
+/** Engines whose traffic is load: they refuse non-loopback targets unless explicitly allowed. */
+const LOAD_ENGINES: ReadonlySet<EngineName> = new Set(['soak', 'load']);
+
+/**
+ * One run: config → stack → engines → events → reporters. Every outcome, including a stack that never
+ * came up, ends as a run directory with a summary and an exit code from the documented table.
+ */
+export async function runShakedown(options: RunOptions): Promise<RunOutcome> {
+  const { config } = options.loaded;
+  const missing = options.engines.filter((name) => !engines[name]);
+  if (missing.length === options.engines.length) {
+    throw new ShakedownError(
+      'SHK_NOT_AVAILABLE',
+      `${missing.join(', ')}: no engine is available for this yet, so nothing was run.`,
+    );
+  }
+  if (config.stack.kind === 'url' && config.target.baseUrl)
+    assertTrafficAllowed(options, config.target.baseUrl);
+
+  const redactor = redactorFor(options.loaded);
+  const runId = newRunId();
+  const runDir = createRunDir(path.resolve(options.loaded.rootDir, config.out), runId);
+  const recorder = new RunRecorder({
+    runId,
+    runDir,
+    command: options.command,
+    profile: config.profile,
+    shakedownVersion: SHAKEDOWN_VERSION,
+    target: { baseUrl: config.target.baseUrl ?? `(${config.stack.kind} stack)`, stack: config.stack.kind },
+    redactor,
+    reporters: options.reporters ?? createReporters(config.reporters, { quiet: options.quiet ?? false }),
+  });
+  await recorder.start();
+  for (const name of missing)
+    await recorder.log('warn', `${name}: no engine is available for this yet; skipped.`);
+
+  let stack: StackHandle | null = null;
+  let runError: ShakedownError | undefined;
+  const auth = createAuth(config.target.auth, redactor);
+  try {
+    stack = await startStack({
+      loaded: options.loaded,
+      redactor,
+      logDir: runDir,
+      notify: (level, message) => void recorder.log(level, message),
+    });
+    assertTrafficAllowed(options, stack.baseUrl);
+    const http = new HttpClient({ baseUrl: stack.baseUrl, redactor, auth });
+    const signal = options.signal ?? new AbortController().signal;
+    for (const name of options.engines) {
+      const engine = engines[name];
+      if (!engine || signal.aborted) continue;
+      await engine({
+        config,
+        rootDir: options.loaded.rootDir,
+        runDir,
+        stack,
+        recorder,
+        redactor,
+        auth,
+        http,
+        signal,
+        options: options.engineOptions ?? {},
+      });
+    }
+    await http.close();
+  } catch (error) {
+    runError = toShakedownError(error);
+  } finally {
+    await stack
+      ?.stop()
+      .catch((error) => recorder.log('error', `stopping the stack failed: ${(error as Error).message}`));
+  }
+
+  const summary = await recorder.finish(
+    runError
+      ? { error: { code: runError.code, message: runError.message, exitCode: runError.exitCode } }
+      : {},
+  );
+  for (const failure of recorder.reporterFailures) {
+    process.stderr.write(`reporter ${failure.reporter} failed in ${failure.hook}: ${failure.message}\n`);
+  }
+  return { summary, runDir, exitCode: exitCodeFor(summary) };
+}
+
+export function exitCodeFor(summary: RunSummary): ExitCodeValue {
+  if (summary.error) return summary.error.exitCode as ExitCodeValue;
+  return summary.verdict === 'pass' ? ExitCode.Pass : ExitCode.Failed;
+}
+
+/** Secrets the run knows up front; tokens minted later are added as they are made. */
+export function redactorFor(loaded: LoadedConfig): Redactor {
+  const { config } = loaded;
+  const redactor = new Redactor({ values: Object.values(config.secrets) });
+  if (config.target.auth?.type === 'header') redactor.addName(config.target.auth.name);
+  if (config.target.auth) {
+    const value = config.target.auth.type === 'bearer' ? config.target.auth.token : config.target.auth.value;
+    if (typeof value === 'string') redactor.addSecret(value);
+  }
+  if (config.stack.kind === 'local') {
+    for (const [name, value] of Object.entries(config.stack.env))
+      if (/secret|token|password|key/i.test(name)) redactor.addSecret(value);
+  }
+  return redactor;
+}
+
+function assertTrafficAllowed(options: RunOptions, baseUrl: string): void {
+  const { config } = options.loaded;
+  for (const name of options.engines) {
+    if (LOAD_ENGINES.has(name)) assertLoadAllowed(baseUrl, config.target.loadAllowedHosts, name);
+  }
+  // Rate-limit scenarios send bursts on purpose: they count as load too.
+  const scenarioNames = options.engineOptions?.names ?? config.scenarios.only;
+  const runsRateLimit = scenarioNames.length === 0 || scenarioNames.some((n) => n.startsWith('rate-limit'));
+  if (options.engines.includes('scenarios') && runsRateLimit) {
+    assertLoadAllowed(baseUrl, config.target.loadAllowedHosts, 'rate-limit scenario');
+  }
+}

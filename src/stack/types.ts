@@ -1,0 +1,48 @@
+export interface ExitInfo {
+  /** Exit code, or null when the process died of a signal. */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Exit code as a shell reports it: 128 + signal number when killed by a signal. */
+  shellCode: number;
+  /** Milliseconds since the process was started. */
+  atMs: number;
+}
+
+/**
+ * What scenarios and engines may do to the system under test. Stacks that cannot do something
+ * (a URL stack cannot signal a remote process) say so through `can`, and scenarios skip with the reason.
+ */
+export interface StackHandle {
+  readonly kind: 'local' | 'compose' | 'url';
+  readonly baseUrl: string;
+  readonly can: { signal: boolean; restart: boolean; pid: boolean };
+  /** PID of the target process (local stack only). */
+  pid(): number | undefined;
+  signal(signal: NodeJS.Signals, service?: string): Promise<void>;
+  /** Resolves when the target exits, or with null after timeoutMs. */
+  waitForExit(timeoutMs: number, service?: string): Promise<ExitInfo | null>;
+  /** Starts the target again (after a shutdown scenario) and waits until it is ready. */
+  restart(service?: string): Promise<void>;
+  /** The last lines of the target's output (redacted). */
+  logTail(lines?: number): string;
+  /** How the target was started (local stack), for scenarios that start variants of it; null elsewhere. */
+  launchSpec(): LaunchSpec | null;
+  stop(): Promise<void>;
+}
+
+export const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGKILL: 9,
+  SIGTERM: 15,
+};
+
+export interface LaunchSpec {
+  /** argv (argv[0] already resolved, `node` → the running Node) or a shell command line. */
+  command: readonly string[] | string;
+  cwd: string;
+  /** The full environment the target got, including inherited variables and generated secrets. */
+  env: Record<string, string>;
+  host: string;
+  port: number;
+}

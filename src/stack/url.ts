@@ -1,0 +1,26 @@
+import { ShakedownError } from '../errors.ts';
+import type { StackHandle } from './types.ts';
+
+const cannot = (what: string) => () =>
+  Promise.reject(
+    new ShakedownError(
+      'SHK_NOT_AVAILABLE',
+      `a url stack cannot ${what}: nothing was started by Shakedown. Use --stack local or compose.`,
+    ),
+  );
+
+/** A target Shakedown did not start (staging, a server on a laptop): only its URL is known. */
+export function urlStack(baseUrl: string): StackHandle {
+  return {
+    kind: 'url',
+    baseUrl,
+    can: { signal: false, restart: false, pid: false },
+    pid: () => undefined,
+    signal: cannot('signal the target'),
+    waitForExit: cannot('wait for the target to exit'),
+    restart: cannot('restart the target'),
+    logTail: () => '',
+    launchSpec: () => null,
+    stop: async () => {},
+  };
+}
