@@ -48,6 +48,8 @@ const LOAD_ENGINES: ReadonlySet<EngineName> = new Set(['soak', 'load']);
  */
 export async function runShakedown(options: RunOptions): Promise<RunOutcome> {
   const { config } = options.loaded;
+  // The safety rule comes first: nothing, not even a reachability probe, goes to an unlisted host.
+  if (config.stack.kind === 'url' && config.target.baseUrl) assertTrafficAllowed(options, config.target.baseUrl);
   const missing = options.engines.filter((name) => !engines[name]);
   if (missing.length === options.engines.length) {
     throw new ShakedownError(
@@ -55,8 +57,6 @@ export async function runShakedown(options: RunOptions): Promise<RunOutcome> {
       `${missing.join(', ')}: no engine is available for this yet, so nothing was run.`,
     );
   }
-  if (config.stack.kind === 'url' && config.target.baseUrl)
-    assertTrafficAllowed(options, config.target.baseUrl);
 
   const redactor = redactorFor(options.loaded);
   const runId = newRunId();

@@ -182,6 +182,12 @@ function formatIssue(issue: z.core.$ZodIssue, input: unknown): string {
   return `${where}: ${expected}, got ${got === undefined ? 'nothing' : preview(got)}`;
 }
 
+// zod reports a bad discriminator without the allowed values; these are the config's unions.
+const DISCRIMINATOR_VALUES: Record<string, readonly string[]> = {
+  kind: ['local', 'compose', 'url'],
+  type: ['bearer', 'header'],
+};
+
 function describeExpected(issue: z.core.$ZodIssue): string {
   if (issue.message.startsWith('expected ') && !issue.message.includes('received')) return issue.message;
   switch (issue.code) {
@@ -198,8 +204,11 @@ function describeExpected(issue: z.core.$ZodIssue): string {
       return issue.expected === 'int' ? 'expected an integer' : `expected ${issue.expected}`;
     case 'invalid_value':
       return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'invalid_union':
+    case 'invalid_union': {
+      const options = DISCRIMINATOR_VALUES[String(issue.path.at(-1))];
+      if (issue.errors.length === 0 && options) return `expected one of ${options.map((v) => JSON.stringify(v)).join(', ')}`;
       return 'expected one of the documented forms';
+    }
     case 'invalid_format':
       return issue.format === 'url' ? 'expected an http(s) URL' : `expected a ${issue.format}`;
     default:

@@ -15,8 +15,8 @@ export interface CurlInput {
  */
 export function toCurl(input: CurlInput, redactor: Redactor): string {
   const parts = ['curl', '-sS', '-i'];
-  if (input.method.toUpperCase() !== 'GET' || input.body === undefined)
-    parts.push('-X', input.method.toUpperCase());
+  const method = input.method.toUpperCase();
+  if (method !== 'GET' || input.body !== undefined) parts.push('-X', method);
   parts.push(quote(redactor.text(input.url)));
   if (input.localAddress) parts.push('--interface', input.localAddress);
   for (const [name, value] of Object.entries(input.headers ?? {})) {

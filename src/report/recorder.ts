@@ -1,4 +1,4 @@
-import type { CheckResult, IntervalRecord, RunEvent, RunSummary, SuiteKind, TargetInfo } from './model.ts';
+import type { CheckResult, IntervalRecord, MetricsSnapshot, RunEvent, RunSummary, SuiteKind, TargetInfo } from './model.ts';
 import type { Redactor } from './redact.ts';
 import type { Progress, Reporter } from './reporter.ts';
 import { ReporterMultiplexer } from './reporter.ts';
@@ -91,6 +91,11 @@ export class RunRecorder {
   }
 
   /** @internal used by SuiteRecorder */
+  recordMetrics(suite: string, metrics: MetricsSnapshot): void {
+    this.#record({ type: 'metrics', at: now(), suite, metrics });
+  }
+
+  /** @internal used by SuiteRecorder */
   async recordSuiteEnd(suite: string, durationMs: number, error?: string): Promise<void> {
     this.#record({
       type: 'suite-end',
@@ -135,6 +140,11 @@ export class SuiteRecorder {
 
   interval(interval: IntervalRecord): Promise<void> {
     return this.#run.recordInterval(this.name, interval);
+  }
+
+  /** Whole-suite metrics; may be called repeatedly (the last one counts), e.g. once at the end. */
+  metrics(metrics: MetricsSnapshot): void {
+    this.#run.recordMetrics(this.name, metrics);
   }
 
   progress(progress: Omit<Progress, 'suite'>): Promise<void> {

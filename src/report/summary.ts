@@ -33,6 +33,11 @@ export function buildSummary(events: readonly RunEvent[]): RunSummary {
       case 'interval':
         suites.get(event.suite)?.intervals.push(event.interval);
         break;
+      case 'metrics': {
+        const suite = suites.get(event.suite);
+        if (suite) suite.metrics = event.metrics;
+        break;
+      }
       case 'suite-end': {
         const suite = suites.get(event.suite);
         if (!suite) break;

@@ -1,0 +1,123 @@
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { io, type Socket } from 'socket.io-client';
+import type { Engine, EngineContext } from '../engine.ts';
+import { ShakedownError } from '../errors.ts';
+import { runCheck } from './check.ts';
+import type { ScenarioContext, ScenarioDefinition } from './define.ts';
+import { LoopbackPool } from './loopback.ts';
+
+const SUFFIX = '.scenario.ts';
+const DEFAULT_CHECK_TIMEOUT_SEC = 60;
+
+export interface ScenarioFile {
+  name: string;
+  file: string;
+}
+
+/** `scenarios/*.scenario.ts`, named by file stem, sorted; filtered by the names asked for. */
+export function findScenarios(dir: string, names: readonly string[]): ScenarioFile[] {
+  if (!existsSync(dir)) {
+    throw new ShakedownError(
+      'SHK_SCRIPT_INVALID',
+      `scenario directory ${dir} does not exist (scenarios.dir in the config).`,
+    );
+  }
+  const all = readdirSync(dir)
+    .filter((f) => f.endsWith(SUFFIX))
+    .sort()
+    .map((f) => ({ name: f.slice(0, -SUFFIX.length), file: path.join(dir, f) }));
+  const unknown = names.filter((n) => !all.some((s) => s.name === n));
+  if (unknown.length > 0) {
+    throw new ShakedownError(
+      'SHK_USAGE',
+      `unknown scenario${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `'${n}'`).join(', ')}; available in ${dir}: ${all.map((s) => s.name).join(', ') || '(none)'}.`,
+    );
+  }
+  return names.length === 0 ? all : all.filter((s) => names.includes(s.name));
+}
+
+export async function loadScenario(file: string): Promise<ScenarioDefinition> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (error) {
+    throw new ShakedownError(
+      'SHK_SCRIPT_INVALID',
+      `cannot load scenario ${file}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const definition = mod.default as ScenarioDefinition | undefined;
+  if (!definition || typeof definition.run !== 'function') {
+    throw new ShakedownError(
+      'SHK_SCRIPT_INVALID',
+      `${file} must export default defineScenario({ run }) or a built-in such as rateLimitScenario({...}).`,
+    );
+  }
+  return definition;
+}
+
+/** `shakedown scenarios [name...]`: each scenario is its own suite in the run. */
+export const scenariosEngine: Engine = async (ctx) => {
+  const { config, rootDir } = ctx;
+  const names = ctx.options.names && ctx.options.names.length > 0 ? ctx.options.names : config.scenarios.only;
+  const files = findScenarios(path.resolve(rootDir, config.scenarios.dir), names);
+  // Load every script before running any, so a broken one fails fast (exit 2) instead of mid-run.
+  const loaded = await Promise.all(
+    files.map(async (f) => ({ ...f, definition: await loadScenario(f.file) })),
+  );
+  const addresses = new LoopbackPool();
+  for (const scenario of loaded) {
+    if (ctx.signal.aborted) break;
+    await runScenario(ctx, scenario.name, scenario.definition, addresses);
+  }
+};
+
+async function runScenario(
+  ctx: EngineContext,
+  name: string,
+  definition: ScenarioDefinition,
+  addresses: LoopbackPool,
+): Promise<void> {
+  const suite = await ctx.recorder.suite(name, 'scenario');
+  const sockets = new Set<Socket>();
+  const timeoutMs = (definition.options?.checkTimeoutSec ?? DEFAULT_CHECK_TIMEOUT_SEC) * 1000;
+  const socketUrl = (ctx.config.target.socketUrl ?? ctx.stack.baseUrl).replace(/\/$/, '');
+  const scenarioCtx: ScenarioContext = {
+    name,
+    config: ctx.config,
+    target: { baseUrl: ctx.stack.baseUrl, socketUrl, auth: ctx.auth, secrets: ctx.config.secrets },
+    http: ctx.http,
+    addresses,
+    stack: ctx.stack,
+    redactor: ctx.redactor,
+    signal: ctx.signal,
+    socket(namespace, options) {
+      const socket = io(`${socketUrl}${namespace}`, {
+        transports: ['websocket'],
+        forceNew: true,
+        reconnection: false,
+        autoConnect: false,
+        ...options,
+      });
+      sockets.add(socket);
+      return socket;
+    },
+    check: (id, title, fn) => runCheck(suite, ctx.http, id, title, timeoutMs, fn),
+    log: (message) => suite.log('info', message),
+  };
+  let error: string | undefined;
+  try {
+    await definition.run(scenarioCtx);
+  } catch (err) {
+    if (err instanceof ShakedownError && err.exitCode !== 4) throw err;
+    error = `scenario crashed: ${(err as Error).stack ?? String(err)}`;
+  } finally {
+    for (const socket of sockets) socket.disconnect();
+    await suite.end(error);
+  }
+}
