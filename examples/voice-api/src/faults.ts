@@ -1,0 +1,48 @@
+// Planted bugs, switched on by VOICE_API_FAULTS=a,b. FAULTS.md says what each one breaks and which
+// Shakedown check must catch it. Kept free of heavy imports: env validation loads it before anything else.
+export const FAULT_NAMES = [
+  'rate-limit-off',
+  'rate-limit-xff',
+  'rate-limit-no-retry-after',
+  'rate-limit-health',
+  'rate-limit-memory-store',
+  'webhook-no-dedupe',
+  'webhook-stale-ok',
+  'webhook-reserialize',
+  'webhook-500-on-malformed',
+  'shutdown-abrupt',
+  'shutdown-no-readiness',
+  'shutdown-hang',
+  'contract-drift',
+  'contract-undocumented-status',
+  'contract-writeonly-leak',
+  'auth-off',
+  'headers-off',
+  'cors-reflect',
+  'body-limit-off',
+  'soak-leak',
+  'soak-drift',
+  'soak-drop',
+  'soak-stall',
+  'secret-placeholder-ok',
+] as const;
+
+export type FaultName = (typeof FAULT_NAMES)[number];
+export type Faults = ReadonlySet<FaultName>;
+
+export interface ParsedFaults {
+  faults: Faults;
+  unknown: string[];
+}
+
+export function parseFaults(list: string | undefined): ParsedFaults {
+  const names = (list ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name.length > 0);
+  const known = new Set<string>(FAULT_NAMES);
+  return {
+    faults: new Set(names.filter((name) => known.has(name)) as FaultName[]),
+    unknown: names.filter((name) => !known.has(name)),
+  };
+}

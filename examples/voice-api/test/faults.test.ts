@@ -1,0 +1,335 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { FaultName } from '../src/faults.ts';
+import {
+  bearer,
+  type CallResult,
+  call,
+  createSession,
+  hasRedis,
+  type InProcess,
+  metricValue,
+  openVoiceSession,
+  sendChunk,
+  spawnVoiceApi,
+  startInProcess,
+  startRedis,
+  stripeSignature,
+  waitFor,
+  webhookEvent,
+} from './helpers.ts';
+import { specViolations } from './spec-check.ts';
+
+// Each planted fault must really misbehave, or the Shakedown check that should catch it proves nothing.
+const withFault = (fault: FaultName, env: Record<string, string> = {}) =>
+  startInProcess({ VOICE_API_FAULTS: fault, ...env });
+
+const postSessions = async (
+  t: InProcess,
+  times: number,
+  headers: (i: number) => Record<string, string> = () => ({}),
+) => {
+  const auth = await bearer(t.env);
+  const statuses: number[] = [];
+  for (let i = 0; i < times; i += 1) {
+    statuses.push(
+      (await call(t.url, '/v1/sessions', { method: 'POST', headers: { ...auth, ...headers(i) } })).status,
+    );
+  }
+  return statuses;
+};
+
+const deliver = (t: InProcess, body: string, signature: string | undefined) =>
+  call(t.url, '/v1/webhooks/payments', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...(signature ? { 'Stripe-Signature': signature } : {}) },
+    body,
+  });
+
+const applied = async (t: InProcess, id: string) =>
+  (await call(t.url, `/v1/webhooks/events/${id}`, { headers: await bearer(t.env) })).json().applied;
+
+describe('rate-limit faults', () => {
+  const limits = { RATE_LIMITS: 'sessions=2/60' };
+
+  it('rate-limit-off: POST /v1/sessions is never limited', async () => {
+    expect(await postSessions(await withFault('rate-limit-off', limits), 5)).toEqual([
+      201, 201, 201, 201, 201,
+    ]);
+  });
+
+  it('rate-limit-xff: every new X-Forwarded-For gets a fresh quota', async () => {
+    const t = await withFault('rate-limit-xff', limits);
+    const statuses = await postSessions(t, 5, (i) => ({ 'X-Forwarded-For': `198.51.100.${i}` }));
+    expect(statuses).toEqual([201, 201, 201, 201, 201]);
+  });
+
+  it('rate-limit-no-retry-after: 429 comes without Retry-After', async () => {
+    const t = await withFault('rate-limit-no-retry-after', limits);
+    await postSessions(t, 2);
+    const res = await call(t.url, '/v1/sessions', { method: 'POST', headers: await bearer(t.env) });
+    expect(res.status).toBe(429);
+    expect(res.headers['retry-after']).toBeUndefined();
+    expect(await specViolations('POST', '/v1/sessions', res)).toContain(
+      'required header Retry-After is missing',
+    );
+  });
+
+  it('rate-limit-health: /livez and /readyz are counted and blocked', async () => {
+    const t = await withFault('rate-limit-health', limits);
+    const statuses: number[] = [];
+    for (const path of ['/livez', '/readyz', '/livez', '/readyz'])
+      statuses.push((await call(t.url, path)).status);
+    expect(statuses).toEqual([200, 200, 429, 429]);
+  });
+
+  it.skipIf(!hasRedis)(
+    'rate-limit-memory-store: replicas on one Redis each keep their own quota',
+    async () => {
+      const redis = await startRedis();
+      const shared = {
+        ...limits,
+        REDIS_URL: redis.url,
+        VOICE_API_FAULTS: 'rate-limit-memory-store',
+        JWT_SECRET: randomBytes(32).toString('base64url'),
+      };
+      const a = await startInProcess(shared);
+      const b = await startInProcess(shared);
+      await waitFor(
+        async () =>
+          (await call(a.url, '/readyz')).status === 200 && (await call(b.url, '/readyz')).status === 200,
+      );
+      expect([...(await postSessions(a, 2)), ...(await postSessions(b, 2))]).toEqual([201, 201, 201, 201]);
+    },
+  );
+});
+
+describe('webhook faults', () => {
+  it('webhook-no-dedupe: replays and concurrent duplicates are applied again', async () => {
+    const t = await withFault('webhook-no-dedupe');
+    const secret = t.env.WEBHOOK_SECRET!;
+    const { id, body } = webhookEvent();
+    expect((await deliver(t, body, stripeSignature(secret, body))).json().duplicate).toBe(false);
+    expect((await deliver(t, body, stripeSignature(secret, body))).json().duplicate).toBe(false);
+    await Promise.all(Array.from({ length: 5 }, () => deliver(t, body, stripeSignature(secret, body))));
+    expect(await applied(t, id)).toBe(7);
+  });
+
+  it('webhook-stale-ok: an hour-old (or future) timestamp is accepted', async () => {
+    const t = await withFault('webhook-stale-ok');
+    for (const offsetSec of [-3600, 3600]) {
+      const { body } = webhookEvent();
+      const signature = stripeSignature(
+        t.env.WEBHOOK_SECRET!,
+        body,
+        Math.floor(Date.now() / 1000) + offsetSec,
+      );
+      expect((await deliver(t, body, signature)).status).toBe(200);
+    }
+  });
+
+  it('webhook-reserialize: a correctly signed but pretty-printed payload is rejected', async () => {
+    const t = await withFault('webhook-reserialize');
+    const pretty = JSON.stringify({ id: `evt_${randomUUID()}`, type: 'charge.refunded', data: {} }, null, 2);
+    const res = await deliver(t, pretty, stripeSignature(t.env.WEBHOOK_SECRET!, pretty));
+    expect(res.status).toBe(400);
+  });
+
+  it('webhook-500-on-malformed: a malformed signature header crashes the handler', async () => {
+    const t = await withFault('webhook-500-on-malformed');
+    const { body } = webhookEvent();
+    for (const header of [undefined, 'garbage', 't=abc', `t=${Math.floor(Date.now() / 1000)}`]) {
+      const res = await deliver(t, body, header);
+      expect(res.status, String(header)).toBe(500);
+      expect(res.json()).toMatchObject({ status: 500, title: 'Internal Server Error' });
+      expect(res.text).not.toMatch(/TypeError|at .*\.ts/);
+    }
+  });
+});
+
+describe('contract faults', () => {
+  it('contract-drift: GET returns createdAt as a number and drops status', async () => {
+    const t = await withFault('contract-drift');
+    const { id } = await createSession(t.url, t.env);
+    const res = await call(t.url, `/v1/sessions/${id}`, { headers: await bearer(t.env) });
+    expect(typeof res.json().createdAt).toBe('number');
+    expect(res.json().status).toBeUndefined();
+    expect((await specViolations('GET', '/v1/sessions/{id}', res)).length).toBeGreaterThan(0);
+  });
+
+  it('contract-undocumented-status: DELETE of a missing session is a 500', async () => {
+    const t = await withFault('contract-undocumented-status');
+    const res = await call(t.url, `/v1/sessions/${randomUUID()}`, {
+      method: 'DELETE',
+      headers: await bearer(t.env),
+    });
+    expect(res.status).toBe(500);
+    expect(await specViolations('DELETE', '/v1/sessions/{id}', res)).toEqual([
+      'status 500 is not documented for DELETE /v1/sessions/{id}',
+    ]);
+  });
+
+  it('contract-writeonly-leak: session responses include callerRef', async () => {
+    const t = await withFault('contract-writeonly-leak');
+    const created = await call(t.url, '/v1/sessions', {
+      method: 'POST',
+      headers: await bearer(t.env),
+      body: { callerRef: 'crm-42' },
+    });
+    expect(created.json().callerRef).toBe('crm-42');
+    expect(await specViolations('POST', '/v1/sessions', created)).toEqual([
+      'body / must NOT have additional properties',
+    ]);
+    const got = await call(t.url, `/v1/sessions/${created.json().id}`, { headers: await bearer(t.env) });
+    expect(got.json().callerRef).toBe('crm-42');
+  });
+
+  it('auth-off: GET /v1/sessions/{id} works without a token', async () => {
+    const t = await withFault('auth-off');
+    const { id } = await createSession(t.url, t.env);
+    expect((await call(t.url, `/v1/sessions/${id}`)).status).toBe(200);
+    expect((await call(t.url, `/v1/sessions/${randomUUID()}`)).status).toBe(404);
+  });
+});
+
+describe('hardening faults', () => {
+  it('headers-off: no helmet headers, X-Powered-By present', async () => {
+    const res = await call((await withFault('headers-off')).url, '/livez');
+    expect(res.headers['x-powered-by']).toBe('Express');
+    for (const header of ['strict-transport-security', 'x-content-type-options', 'x-frame-options']) {
+      expect(res.headers[header], header).toBeUndefined();
+    }
+  });
+
+  it('cors-reflect: any origin is reflected with credentials', async () => {
+    const res = await call((await withFault('cors-reflect')).url, '/livez', {
+      headers: { Origin: 'https://evil.example' },
+    });
+    expect(res.headers['access-control-allow-origin']).toBe('https://evil.example');
+    expect(res.headers['access-control-allow-credentials']).toBe('true');
+  });
+
+  it('body-limit-off: a 1 MB body is read instead of refused with 413', async () => {
+    const t = await withFault('body-limit-off');
+    const big = JSON.stringify({ agent: 'a'.repeat(1024 * 1024) });
+    const session = await call(t.url, '/v1/sessions', {
+      method: 'POST',
+      headers: await bearer(t.env),
+      body: big,
+    });
+    expect(session.status).toBe(400);
+    const event = JSON.stringify({
+      id: `evt_${randomUUID()}`,
+      type: 'x',
+      data: { pad: 'p'.repeat(1024 * 1024) },
+    });
+    expect((await deliver(t, event, stripeSignature(t.env.WEBHOOK_SECRET!, event))).status).toBe(200);
+  });
+});
+
+describe('soak faults', () => {
+  it('soak-leak: memory grows with every transcript chunk', async () => {
+    const target = await spawnVoiceApi({ VOICE_API_FAULTS: 'soak-leak' });
+    const { sessionId, socket } = await openVoiceSession(target.url, target.env);
+    const before = await metricValue(target.url, 'process_resident_memory_bytes');
+    await Promise.all(Array.from({ length: 300 }, (_, seq) => sendChunk(socket, sessionId, seq, 5000)));
+    const after = await metricValue(target.url, 'process_resident_memory_bytes');
+    // 300 chunks × 64 KiB ≈ 19.7 MB retained.
+    expect(after - before).toBeGreaterThan(15 * 1024 * 1024);
+  });
+
+  it('soak-drift: ack latency grows with the number of chunks handled', async () => {
+    const rtts = async (t: InProcess) => {
+      const { sessionId, socket } = await openVoiceSession(t.url, t.env);
+      await Promise.all(Array.from({ length: 1000 }, (_, seq) => sendChunk(socket, sessionId, seq, 5000)));
+      const samples: number[] = [];
+      for (let seq = 1000; seq < 1005; seq += 1) {
+        const sentAt = performance.now();
+        await sendChunk(socket, sessionId, seq);
+        samples.push(performance.now() - sentAt);
+      }
+      return Math.min(...samples);
+    };
+    expect(await rtts(await withFault('soak-drift'))).toBeGreaterThan(40);
+    expect(await rtts(await startInProcess())).toBeLessThan(40);
+  });
+
+  it('soak-drop: one ack in 200 is never sent', async () => {
+    const t = await withFault('soak-drop');
+    const { sessionId, socket } = await openVoiceSession(t.url, t.env);
+    const results = await Promise.allSettled(
+      Array.from({ length: 400 }, (_, seq) => sendChunk(socket, sessionId, seq, 1500)),
+    );
+    expect(results.filter((result) => result.status === 'rejected')).toHaveLength(2);
+  });
+
+  it('soak-drop: sockets are dropped periodically (transport close)', async () => {
+    const t = await withFault('soak-drop', { FAULT_DROP_SOCKETS_EVERY_MS: '200' });
+    const { socket } = await openVoiceSession(t.url, t.env);
+    const reason = await new Promise<string>((resolve) => socket.once('disconnect', resolve));
+    expect(reason).toBe('transport close');
+  });
+
+  it('soak-stall: the event loop stops for about a second', async () => {
+    // One stall, 2 s after start, is enough to see; a shorter period would burn a core that the other
+    // test files need.
+    const target = await spawnVoiceApi({ VOICE_API_FAULTS: 'soak-stall', FAULT_STALL_EVERY_MS: '2000' });
+    let worstMs = 0;
+    const until = Date.now() + 2600;
+    while (Date.now() < until) {
+      const sentAt = performance.now();
+      await call(target.url, '/livez');
+      worstMs = Math.max(worstMs, performance.now() - sentAt);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(worstMs).toBeGreaterThan(700);
+  });
+});
+
+describe('process faults', () => {
+  const slow = (url: string, headers: Record<string, string>, ms: number): Promise<CallResult | Error> =>
+    call(url, `/v1/slow?ms=${ms}`, { headers }).catch((err: Error) => err);
+
+  it('shutdown-abrupt: SIGTERM exits at once and drops the in-flight request', async () => {
+    const target = await spawnVoiceApi({ VOICE_API_FAULTS: 'shutdown-abrupt', SHUTDOWN_DRAIN_MS: '500' });
+    const inFlight = slow(target.url, await bearer(target.env), 1500);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    target.child.kill('SIGTERM');
+    expect((await target.exited).code).toBe(0);
+    expect(await inFlight).toBeInstanceOf(Error);
+  });
+
+  it('shutdown-no-readiness: /readyz stays 200 while draining', async () => {
+    const target = await spawnVoiceApi({
+      VOICE_API_FAULTS: 'shutdown-no-readiness',
+      SHUTDOWN_DRAIN_MS: '800',
+    });
+    target.child.kill('SIGTERM');
+    await waitFor(() => target.output().includes('shutdown started'));
+    expect((await call(target.url, '/readyz')).status).toBe(200);
+    expect((await target.exited).code).toBe(0);
+  });
+
+  it('shutdown-hang: the process outlives its deadline and has to be killed', async () => {
+    const target = await spawnVoiceApi({
+      VOICE_API_FAULTS: 'shutdown-hang',
+      SHUTDOWN_DRAIN_MS: '100',
+      SHUTDOWN_DEADLINE_MS: '500',
+    });
+    await openVoiceSession(target.url, target.env);
+    target.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(target.child.exitCode).toBeNull();
+    target.child.kill('SIGKILL');
+    expect((await target.exited).signal).toBe('SIGKILL');
+  });
+
+  it('secret-placeholder-ok: JWT_SECRET=changeme is accepted', async () => {
+    const target = await spawnVoiceApi({
+      VOICE_API_FAULTS: 'secret-placeholder-ok',
+      JWT_SECRET: 'changeme',
+      WEBHOOK_SECRET: 'whsec_changeme',
+    });
+    expect((await call(target.url, '/readyz')).status).toBe(200);
+  });
+});
