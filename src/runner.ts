@@ -7,7 +7,10 @@ import { engines } from './engines.ts';
 import { ExitCode, type ExitCodeValue, ShakedownError, toShakedownError } from './errors.ts';
 import { createAuth } from './http/auth.ts';
 import { HttpClient } from './http/client.ts';
-import type { RunSummary } from './report/model.ts';
+import { assertComparable } from './report/baseline/compare.ts';
+import type { LoadedBaseline } from './report/baseline/load.ts';
+import { recordBaselineComparison } from './report/baseline/record.ts';
+import type { RunSummary, TargetInfo } from './report/model.ts';
 import { RunRecorder } from './report/recorder.ts';
 import { Redactor } from './report/redact.ts';
 import type { Reporter } from './report/reporter.ts';
@@ -31,6 +34,8 @@ export interface RunOptions {
   /** Replaces the reporters named in the config (tests, embedding). */
   reporters?: Reporter[];
   signal?: AbortSignal;
+  /** `--baseline`: compared after the engines; another profile or target is refused unless `force`. */
+  baseline?: { loaded: LoadedBaseline; force: boolean };
 }
 
 export interface RunOutcome {
@@ -49,7 +54,8 @@ const LOAD_ENGINES: ReadonlySet<EngineName> = new Set(['soak', 'load']);
 export async function runShakedown(options: RunOptions): Promise<RunOutcome> {
   const { config } = options.loaded;
   // The safety rule comes first: nothing, not even a reachability probe, goes to an unlisted host.
-  if (config.stack.kind === 'url' && config.target.baseUrl) assertTrafficAllowed(options, config.target.baseUrl);
+  if (config.stack.kind === 'url' && config.target.baseUrl)
+    assertTrafficAllowed(options, config.target.baseUrl);
   const missing = options.engines.filter((name) => !engines[name]);
   if (missing.length === options.engines.length) {
     throw new ShakedownError(
@@ -57,6 +63,15 @@ export async function runShakedown(options: RunOptions): Promise<RunOutcome> {
       `${missing.join(', ')}: no engine is available for this yet, so nothing was run.`,
     );
   }
+
+  const target: TargetInfo = {
+    baseUrl: config.target.baseUrl ?? `(${config.stack.kind} stack)`,
+    stack: config.stack.kind,
+  };
+  // Refused before anything runs: a mismatch found after a 15-minute soak would waste the night.
+  const mismatches = options.baseline
+    ? assertComparable({ profile: config.profile, target }, options.baseline.loaded, options.baseline.force)
+    : [];
 
   const redactor = redactorFor(options.loaded);
   const runId = newRunId();
@@ -67,7 +82,7 @@ export async function runShakedown(options: RunOptions): Promise<RunOutcome> {
     command: options.command,
     profile: config.profile,
     shakedownVersion: SHAKEDOWN_VERSION,
-    target: { baseUrl: config.target.baseUrl ?? `(${config.stack.kind} stack)`, stack: config.stack.kind },
+    target,
     redactor,
     reporters: options.reporters ?? createReporters(config.reporters, { quiet: options.quiet ?? false }),
   });
@@ -113,11 +128,15 @@ export async function runShakedown(options: RunOptions): Promise<RunOutcome> {
       .catch((error) => recorder.log('error', `stopping the stack failed: ${(error as Error).message}`));
   }
 
-  const summary = await recorder.finish(
-    runError
+  const baseline = options.baseline
+    ? await recordBaselineComparison(recorder, options.baseline.loaded, config.baseline, mismatches)
+    : undefined;
+  const summary = await recorder.finish({
+    ...(runError
       ? { error: { code: runError.code, message: runError.message, exitCode: runError.exitCode } }
-      : {},
-  );
+      : {}),
+    ...(baseline ? { extra: { baseline } } : {}),
+  });
   for (const failure of recorder.reporterFailures) {
     process.stderr.write(`reporter ${failure.reporter} failed in ${failure.hook}: ${failure.message}\n`);
   }

@@ -22,7 +22,7 @@ Options
       --baseline <path>     compare with a previous run directory or its summary.json
       --workers <n>         soak worker threads (default 1)
       --open                (report) open the HTML report in a browser
-      --force               (report) compare with a baseline of another profile or target
+      --force               compare with a --baseline of another profile or target
   -q, --quiet               print only failures and the final verdict
   -v, --version             print the version
   -h, --help                print this help

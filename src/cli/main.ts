@@ -2,6 +2,12 @@ import path from 'node:path';
 import { loadConfig } from '../config/resolve.ts';
 import type { EngineName } from '../engine.ts';
 import { ExitCode, type ExitCodeValue, ShakedownError, toShakedownError } from '../errors.ts';
+import { DEFAULT_TOLERANCES } from '../report/baseline/config.ts';
+import { formatSinceBaseline } from '../report/baseline/format.ts';
+import { loadBaseline } from '../report/baseline/load.ts';
+import { rebuildWithBaseline } from '../report/baseline/record.ts';
+import { openInBrowser } from '../report/html/open.ts';
+import { HTML_FILE } from '../report/html/reporter.ts';
 import { rebuildReport } from '../report/rebuild.ts';
 import { createReporters, type ReporterName } from '../report/reporters/index.ts';
 import { exitCodeFor, runShakedown, SHAKEDOWN_VERSION } from '../runner.ts';
@@ -65,8 +71,8 @@ async function runCommand(args: ParsedArgs, command: keyof typeof ENGINES_OF): P
       `'shakedown ${command}' takes no arguments, got '${args.positionals.join(' ')}'.`,
     );
   }
-  if (args.flags.baseline) throw new ShakedownError('SHK_NOT_AVAILABLE', '--baseline is not available yet.');
   const loaded = await loadConfig(args.flags);
+  const baseline = args.flags.baseline ? loadBaseline(args.flags.baseline) : undefined;
   const controller = new AbortController();
   const interrupt = () => {
     if (controller.signal.aborted) process.exit(ExitCode.Failed);
@@ -88,6 +94,7 @@ async function runCommand(args: ParsedArgs, command: keyof typeof ENGINES_OF): P
       },
       quiet: args.flags.quiet,
       signal: controller.signal,
+      baseline: baseline && { loaded: baseline, force: args.flags.force ?? false },
     });
     return outcome.exitCode;
   } finally {
@@ -100,21 +107,33 @@ async function reportCommand(args: ParsedArgs): Promise<ExitCodeValue> {
   const [runDir, ...extra] = args.positionals;
   if (!runDir || extra.length > 0)
     throw new ShakedownError('SHK_USAGE', "expected 'shakedown report <runDir>'.");
-  if (args.flags.baseline) throw new ShakedownError('SHK_NOT_AVAILABLE', '--baseline is not available yet.');
-  if (args.flags.open)
+  const names = (args.flags.reporter ?? ['json', 'junit', 'html']).filter(
+    (n) => n !== 'console',
+  ) as ReporterName[];
+  if (args.flags.open && !names.includes('html'))
     throw new ShakedownError(
-      'SHK_NOT_AVAILABLE',
-      '--open is not available yet: the HTML report is not built yet.',
+      'SHK_USAGE',
+      '--open needs the html reporter (drop --reporter, or add --reporter html).',
     );
-  const names = (args.flags.reporter ?? ['json', 'junit']).filter((n) => n !== 'console') as ReporterName[];
   const reporters = createReporters(names, { quiet: true });
   const dir = path.resolve(runDir);
-  const { summary, skippedLines, reporterFailures } = await rebuildReport(dir, reporters);
+  const { summary, skippedLines, reporterFailures } = args.flags.baseline
+    ? await rebuildWithBaseline(dir, reporters, {
+        baseline: loadBaseline(args.flags.baseline),
+        // Tolerances come from a config only when one is named; a report needs none otherwise.
+        tolerances: args.flags.config ? (await loadConfig(args.flags)).config.baseline : DEFAULT_TOLERANCES,
+        force: args.flags.force ?? false,
+      })
+    : await rebuildReport(dir, reporters);
   for (const failure of reporterFailures)
     process.stderr.write(`reporter ${failure.reporter} failed: ${failure.message}\n`);
   const c = summary.counts;
   process.stdout.write(
     `${summary.verdict.toUpperCase()}${summary.incomplete ? ' (incomplete: the run did not finish)' : ''} · ${c.pass} passed, ${c.fail} failed, ${c.warn} warned, ${c.skip} skipped · rebuilt ${names.join(', ')} in ${dir}${skippedLines ? ` · ${skippedLines} unreadable line(s) skipped` : ''}\n`,
   );
+  if (summary.baseline) process.stdout.write(`${formatSinceBaseline(summary.baseline)}\n`);
+  const html = path.join(dir, HTML_FILE);
+  if (names.includes('html')) process.stdout.write(`report: ${html}\n`);
+  if (args.flags.open) process.stdout.write(`${await openInBrowser(html)}\n`);
   return exitCodeFor(summary);
 }

@@ -24,7 +24,11 @@ export async function stackUp(loaded: LoadedConfig, print: (line: string) => voi
     JSON.stringify({ pid: process.pid, baseUrl: stack.baseUrl, targetPid: stack.pid() }),
   );
   print(`stack ${stack.kind} is up: ${stack.baseUrl}${stack.pid() ? ` (pid ${stack.pid()})` : ''}`);
-  print(`target output: ${path.join(logDir, 'target.log')}. Ctrl-C or 'shakedown stack down' stops it.`);
+  const services = stack.services?.() ?? [];
+  for (const service of services) print(`  ${service.name} (${service.role}): ${service.url}`);
+  const logs =
+    services.length > 0 ? `${path.join(logDir, '<service>.log')}` : path.join(logDir, 'target.log');
+  print(`target output: ${logs}. Ctrl-C or 'shakedown stack down' stops it.`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -5,7 +5,7 @@
 
 export type CheckVerdict = 'pass' | 'fail' | 'warn' | 'skip';
 export type RunVerdict = 'pass' | 'fail' | 'error';
-export type SuiteKind = 'contracts' | 'scenario' | 'soak' | 'load';
+export type SuiteKind = 'contracts' | 'scenario' | 'soak' | 'load' | 'baseline';
 
 export interface RecordedRequest {
   method: string;
@@ -56,12 +56,41 @@ export interface SuiteSummary {
   checks: CheckResult[];
   /** Metric windows (soak/load), in order. */
   intervals: IntervalRecord[];
+  /** Whole-suite metrics (soak/load), the last snapshot recorded; what baselines compare. */
+  metrics?: MetricsSnapshot;
+}
+
+/** Percentiles of one fixed-size histogram (values in the metric's unit, e.g. ms). */
+export interface HistogramSummary {
+  count: number;
+  min: number;
+  max: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  /** The HDR histogram itself, base64-encoded, so windows can be merged later. */
+  hdr?: string;
+}
+
+/**
+ * The shape of metrics everywhere (a window, a whole suite). Names are k6-style, snake_case with the
+ * unit last: `event_rtt_ms`, `server_rss_bytes`. Window counters are deltas within the window.
+ */
+export interface MetricsSnapshot {
+  histograms: Record<string, HistogramSummary>;
+  counters: Record<string, number>;
+  gauges: Record<string, number>;
+  /** Ratios in [0, 1], e.g. `events_lost_rate`. */
+  rates?: Record<string, number>;
 }
 
 export interface IntervalRecord {
+  /** Milliseconds since the suite started. */
   startMs: number;
   endMs: number;
-  metrics: Record<string, unknown>;
+  metrics: MetricsSnapshot;
 }
 
 export interface TargetInfo {
@@ -84,7 +113,80 @@ export interface RunSummary {
   counts: Record<CheckVerdict, number>;
   suites: SuiteSummary[];
   /** Filled in by the baseline comparison when one was asked for. */
-  baseline?: Record<string, unknown>;
+  baseline?: BaselineComparison;
+}
+
+/** When a number counts as worse than the baseline's (config `baseline`). */
+export interface BaselineTolerances {
+  /** Histogram percentiles that can regress, e.g. `['p95', 'p99']`. */
+  percentiles: ('p50' | 'p90' | 'p95' | 'p99')[];
+  /** A percentile regresses when worse by more than this many percent… */
+  latencyPct: number;
+  /** …and, for `_ms` histograms, by more than this many milliseconds. */
+  latencyMs: number;
+  /** A rate regresses when worse by more than this many percentage points. */
+  ratePctPoints: number;
+}
+
+/** One check whose verdict moved (or did not) between the baseline and this run. */
+export interface CheckChange {
+  suite: string;
+  id: string;
+  title: string;
+  verdict: CheckVerdict | null;
+  baselineVerdict: CheckVerdict | null;
+  message: string;
+}
+
+/** One whole-suite number compared with the baseline's. */
+export interface MetricDelta {
+  suite: string;
+  metric: string;
+  /** A histogram percentile (`p95`) or `rate`. */
+  stat: string;
+  /** `ms`, `bytes`, `%` (rates, as percent), or '' when the name carries no unit. */
+  unit: string;
+  baseline: number;
+  current: number;
+  delta: number;
+  /** Relative change in percent; null when the baseline is 0. */
+  deltaPct: number | null;
+  status: 'regression' | 'improvement' | 'within-tolerance' | 'not-gated';
+}
+
+/** summary.json's `baseline` section: this run against an earlier one. */
+export interface BaselineComparison {
+  baseline: {
+    /** The path given to --baseline. */
+    source: string;
+    runId: string;
+    startedAt: string;
+    profile: string;
+    target: TargetInfo;
+    incomplete: boolean;
+  };
+  /** Why the runs are not like for like (profile, target); non-empty only with --force. */
+  mismatches: string[];
+  tolerances: BaselineTolerances;
+  counts: {
+    newFailures: number;
+    fixed: number;
+    stillFailing: number;
+    regressions: number;
+    improvements: number;
+  };
+  checks: {
+    /** Checks present in both runs. */
+    compared: number;
+    /** In this run only. */
+    added: number;
+    /** In the baseline only. */
+    missing: number;
+    newFailures: CheckChange[];
+    fixed: CheckChange[];
+    stillFailing: CheckChange[];
+  };
+  metrics: MetricDelta[];
 }
 
 export const BODY_EXCERPT_BYTES = 64 * 1024;
@@ -103,6 +205,7 @@ export type RunEvent =
   | { type: 'suite-start'; at: string; suite: string; kind: SuiteKind }
   | { type: 'check'; at: string; suite: string; result: CheckResult }
   | { type: 'interval'; at: string; suite: string; interval: IntervalRecord }
+  | { type: 'metrics'; at: string; suite: string; metrics: MetricsSnapshot }
   | { type: 'suite-end'; at: string; suite: string; durationMs: number; error?: string }
   | { type: 'log'; at: string; level: 'info' | 'warn' | 'error'; message: string }
   | {

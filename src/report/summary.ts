@@ -79,8 +79,9 @@ export function buildSummary(events: readonly RunEvent[]): RunSummary {
 }
 
 function suiteVerdict(suite: SuiteSummary): RunVerdict {
-  if (suite.checks.some((c) => c.verdict === 'fail')) return 'fail';
+  // A suite that stopped on an error (e.g. an overloaded load generator) cannot vouch for its checks.
   if (suite.error) return 'error';
+  if (suite.checks.some((c) => c.verdict === 'fail')) return 'fail';
   return 'pass';
 }
 

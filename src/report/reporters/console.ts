@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { formatSinceBaseline } from '../baseline/format.ts';
 import type { CheckResult, CheckVerdict, RunSummary } from '../model.ts';
 import type { Progress, Reporter } from '../reporter.ts';
 
@@ -73,6 +74,7 @@ export function consoleReporter(options: ConsoleReporterOptions = {}): Reporter 
       );
     },
     onRunEnd(summary, runDir) {
+      if (summary.baseline) line(formatSinceBaseline(summary.baseline));
       line(finalLine(summary, runDir));
     },
   };

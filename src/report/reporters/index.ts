@@ -1,4 +1,5 @@
 import { ShakedownError } from '../../errors.ts';
+import { htmlReporter } from '../html/reporter.ts';
 import type { Reporter } from '../reporter.ts';
 import { consoleReporter } from './console.ts';
 import { jsonReporter } from './json.ts';
@@ -15,7 +16,7 @@ const factories: Record<ReporterName, ((ctx: ReporterContext) => Reporter) | nul
   console: (ctx) => consoleReporter({ quiet: ctx.quiet }),
   json: () => jsonReporter(),
   junit: () => junitReporter(),
-  html: null,
+  html: () => htmlReporter(),
 };
 
 export function createReporters(names: readonly ReporterName[], ctx: ReporterContext): Reporter[] {
