@@ -17,7 +17,7 @@ export default defineConfig({
   stack: {
     kind: 'local',
     command: ['node', 'examples/voice-api/src/server.ts'],
-    env: { ...secrets, SHUTDOWN_DRAIN_MS: '1000' },
+    env: { ...secrets, SHUTDOWN_DRAIN_MS: '1000', CORS_ORIGINS: 'https://app.example.test' },
     readyUrl: '/readyz',
     redis: true,
   },

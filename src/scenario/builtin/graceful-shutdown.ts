@@ -1,0 +1,172 @@
+import { z } from 'zod';
+import type { CheckOutcome, ScenarioContext, ScenarioDefinition } from '../define.ts';
+import {
+  observeSecondSignal,
+  observeShutdown,
+  type SecondSignalObservation,
+  type ShutdownObservation,
+  type ShutdownPlan,
+} from './graceful-shutdown/observe.ts';
+import * as verdicts from './graceful-shutdown/verdicts.ts';
+import { parseScenarioOptions } from './options.ts';
+
+export interface GracefulShutdownOptions {
+  /** A request that takes a while (credentials added); started before SIGTERM, it must complete. */
+  slowPath?: string;
+  readyPath?: string;
+  livePath?: string;
+  /**
+   * Requested back to back on each keep-alive connection. Slow enough (a few hundred ms) that a
+   * request is always outstanding, so an abrupt exit shows as a cut response.
+   */
+  keepAlivePath?: string;
+  /** socket.io namespace whose clients must be disconnected; null for a target without socket.io. */
+  socketNamespace?: string | null;
+  /** The socket.io `auth` payload for one client, e.g. `{ token }` from the target's token route. */
+  socketAuth?: (ctx: ScenarioContext) => Promise<Record<string, unknown>>;
+  socketClients?: number;
+  /** How long the target has to exit after SIGTERM before it is killed (Kubernetes' default is 30). */
+  graceSec?: number;
+  keepAliveConnections?: number;
+  inflightRequests?: number;
+  /** Readiness must report 503 this soon after SIGTERM. */
+  readinessWithinSec?: number;
+  /** When the second SIGTERM of `shutdown.second-signal` is sent, counted from the first. */
+  secondSignalAfterMs?: number;
+}
+
+const path = z.string().startsWith('/', { error: 'expected a path starting with /' });
+const count = (max: number) => z.int({ error: 'expected an integer ≥ 0' }).min(0).max(max);
+
+const optionsSchema = z.strictObject({
+  slowPath: path.default('/v1/slow?ms=3000'),
+  readyPath: path.default('/readyz'),
+  livePath: path.default('/livez'),
+  keepAlivePath: path.default('/v1/slow?ms=250'),
+  socketNamespace: path.nullable().default('/voice'),
+  socketAuth: z
+    .custom<NonNullable<GracefulShutdownOptions['socketAuth']>>((v) => typeof v === 'function', {
+      error: 'expected an async function returning the auth payload',
+    })
+    .optional(),
+  socketClients: count(50).default(2),
+  graceSec: z.number().positive().max(600).default(30),
+  keepAliveConnections: count(20).default(2),
+  inflightRequests: count(50).default(3),
+  readinessWithinSec: z.number().positive().max(60).default(1),
+  secondSignalAfterMs: count(60_000).default(200),
+});
+
+type Verdict = (obs: ShutdownObservation) => CheckOutcome;
+
+const FIRST_CYCLE: [id: string, title: string, verdict: Verdict][] = [
+  [
+    'shutdown.readiness-flips',
+    'Readiness answers 503 soon after SIGTERM while liveness stays 200',
+    verdicts.readinessFlips,
+  ],
+  [
+    'shutdown.inflight-completed',
+    'Requests in flight at SIGTERM complete normally',
+    verdicts.inflightCompleted,
+  ],
+  [
+    'shutdown.keepalive-closed',
+    'Keep-alive connections close between responses, never mid-response',
+    verdicts.keepAliveClosed,
+  ],
+  ['shutdown.refuses-new', 'After the drain, new connections are refused quickly', verdicts.refusesNew],
+  ['shutdown.websocket-closed', 'socket.io clients are disconnected by the server', verdicts.websocketClosed],
+  ['shutdown.exit-code', 'The target exits with 0 or 143', verdicts.exitCode],
+  ['shutdown.within-deadline', 'The target exits within the grace period', verdicts.withinDeadline],
+];
+const SECOND_SIGNAL = [
+  'shutdown.second-signal',
+  'A second SIGTERM during the drain does not cut in-flight work',
+] as const;
+
+/**
+ * SIGTERM to the target while it is busy, checked the way an orchestrator experiences it (readiness,
+ * in-flight work, keep-alive, new connections, sockets, exit), then a second round with a second SIGTERM.
+ * The target is restarted after each round, whatever the verdicts, so later suites can run.
+ */
+export function gracefulShutdownScenario(options: GracefulShutdownOptions = {}): ScenarioDefinition {
+  const o = parseScenarioOptions('gracefulShutdownScenario', optionsSchema, options);
+  return {
+    name: 'graceful-shutdown',
+    async run(ctx) {
+      const cannot = !ctx.stack.can.signal
+        ? `a ${ctx.stack.kind} stack cannot signal the target; run against --stack local (or compose)`
+        : !ctx.stack.can.restart
+          ? `a ${ctx.stack.kind} stack cannot restart the target afterwards`
+          : undefined;
+      if (cannot) {
+        for (const [id, title] of [...FIRST_CYCLE, SECOND_SIGNAL])
+          await ctx.check(id, title, async (c) => c.skip(cannot));
+        return;
+      }
+      const plan: ShutdownPlan = {
+        slowUrl: ctx.http.url(o.slowPath),
+        readyUrl: ctx.http.url(o.readyPath),
+        liveUrl: ctx.http.url(o.livePath),
+        keepAliveUrl: ctx.http.url(o.keepAlivePath),
+        socketNamespace: o.socketNamespace,
+        socketAuth: o.socketAuth,
+        socketClients: o.socketClients,
+        keepAliveConnections: o.keepAliveConnections,
+        inflightRequests: o.inflightRequests,
+        graceMs: o.graceSec * 1000,
+        readinessWithinMs: o.readinessWithinSec * 1000,
+        secondSignalAfterMs: o.secondSignalAfterMs,
+      };
+      await firstCycle(ctx, plan);
+      await secondCycle(ctx, plan);
+    },
+  };
+}
+
+async function firstCycle(ctx: ScenarioContext, plan: ShutdownPlan): Promise<void> {
+  let obs: ShutdownObservation | undefined;
+  try {
+    obs = await observeShutdown(ctx, plan);
+    // Taken before the restart replaces the process whose log explains the verdicts.
+    const targetLog = ctx.stack.logTail(30);
+    for (const [id, title, verdict] of FIRST_CYCLE) {
+      await record(ctx, id, title, obs.notRun ? notRun(obs.notRun) : verdict(obs), targetLog);
+    }
+  } finally {
+    if (!obs?.notRun) await ctx.stack.restart();
+  }
+}
+
+async function secondCycle(ctx: ScenarioContext, plan: ShutdownPlan): Promise<void> {
+  const [id, title] = SECOND_SIGNAL;
+  if (plan.inflightRequests === 0) {
+    await ctx.check(id, title, async (c) =>
+      c.skip('no in-flight requests were configured (inflightRequests: 0)'),
+    );
+    return;
+  }
+  let obs: SecondSignalObservation | undefined;
+  try {
+    obs = await observeSecondSignal(ctx, plan);
+    await record(ctx, id, title, verdicts.secondSignal(obs), ctx.stack.logTail(30));
+  } finally {
+    if (!obs?.notRun) await ctx.stack.restart();
+  }
+}
+
+function notRun(reason: string): CheckOutcome {
+  return { verdict: 'fail', message: `not run: ${reason}` };
+}
+
+async function record(
+  ctx: ScenarioContext,
+  id: string,
+  title: string,
+  result: CheckOutcome,
+  targetLog: string,
+): Promise<void> {
+  const evidence = result.verdict === 'fail' ? { ...result.evidence, targetLog } : result.evidence;
+  await ctx.check(id, title, async () => ({ ...result, evidence: evidence && ctx.redactor.value(evidence) }));
+}

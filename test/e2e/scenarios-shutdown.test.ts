@@ -1,0 +1,200 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  checksWithId,
+  latestRunDir,
+  REPO_ROOT,
+  readSummary,
+  runCli,
+  SHAKEDOWN_IMPORT,
+  tempDir,
+  voiceApiConfig,
+  writeConfig,
+} from '../helpers/cli.ts';
+
+const IDS = [
+  'shutdown.readiness-flips',
+  'shutdown.inflight-completed',
+  'shutdown.keepalive-closed',
+  'shutdown.refuses-new',
+  'shutdown.websocket-closed',
+  'shutdown.exit-code',
+  'shutdown.within-deadline',
+  'shutdown.second-signal',
+];
+
+// Short slow requests, drain (SHUTDOWN_DRAIN_MS=500 from voiceApiConfig) and grace keep each run brief.
+const SCENARIO = `import { gracefulShutdownScenario } from ${JSON.stringify(SHAKEDOWN_IMPORT)};
+
+export default gracefulShutdownScenario({
+  slowPath: '/v1/slow?ms=1500',
+  graceSec: 6,
+  socketAuth: async (ctx) => {
+    const localAddress = ctx.addresses.next();
+    const session = await ctx.http.request({ method: 'POST', path: '/v1/sessions', body: {}, localAddress });
+    const { id } = session.response.json();
+    const token = await ctx.http.request({ method: 'POST', path: '/v1/voice/token', body: { sessionId: id }, localAddress });
+    return { token: token.response.json().token };
+  },
+});
+`;
+
+// Runs after graceful-shutdown (scenarios run in name order): the target must be back.
+const AFTER = `import { defineScenario } from ${JSON.stringify(SHAKEDOWN_IMPORT)};
+
+export default defineScenario({
+  async run(ctx) {
+    await ctx.check('after.target-up', 'The target answers after the shutdown scenario', async (c) => {
+      const exchange = await ctx.http.request({ path: '/readyz', auth: false });
+      return exchange.response?.status === 200 ? c.pass('ready', c.evidence(exchange)) : c.fail('not ready', c.evidence(exchange));
+    });
+  },
+});
+`;
+
+async function runShutdown(faults: string[]) {
+  const dir = tempDir('shakedown-shutdown-');
+  const config = voiceApiConfig({ faults, extra: "scenarios: { dir: 'scenarios' }, profile: 'quick'" })
+    // A hanging target would otherwise hold the run's final stack stop for the default 15 s.
+    .replace('redis: false,', 'redis: false,\n    stopGraceMs: 2000,');
+  writeConfig(dir, config);
+  mkdirSync(path.join(dir, 'scenarios'));
+  writeFileSync(path.join(dir, 'scenarios/graceful-shutdown.scenario.ts'), SCENARIO);
+  writeFileSync(path.join(dir, 'scenarios/zz-after.scenario.ts'), AFTER);
+  const result = await runCli(['scenarios'], { cwd: dir, timeoutMs: 120_000 });
+  const summary = readSummary(latestRunDir(path.join(dir, 'reports')));
+  const checks = Object.fromEntries([...IDS, 'after.target-up'].map((id) => [id, checksWithId(summary, id)]));
+  return { result, checks };
+}
+
+// Which checks each planted fault must fail; every other shutdown check must not fail.
+const MATRIX: { fault: string; fails: string[] }[] = [
+  {
+    fault: 'shutdown-abrupt',
+    fails: [
+      'shutdown.readiness-flips',
+      'shutdown.inflight-completed',
+      'shutdown.keepalive-closed',
+      'shutdown.second-signal',
+    ],
+  },
+  { fault: 'shutdown-no-readiness', fails: ['shutdown.readiness-flips'] },
+  {
+    fault: 'shutdown-hang',
+    fails: ['shutdown.exit-code', 'shutdown.within-deadline', 'shutdown.websocket-closed'],
+  },
+];
+
+describe('graceful-shutdown scenario against the reference target', () => {
+  it('passes every check on the healthy target, and restarts it for later suites', {
+    timeout: 120_000,
+  }, async () => {
+    const { result, checks } = await runShutdown([]);
+    for (const id of IDS) {
+      expect(checks[id], id).toHaveLength(1);
+      expect(checks[id][0].verdict, `${id}: ${checks[id][0].message}`).toBe('pass');
+    }
+    expect(checks['after.target-up'][0].verdict).toBe('pass');
+    expect(result.code, result.stderr).toBe(0);
+  });
+
+  for (const { fault, fails } of MATRIX) {
+    it(`${fault}: fails ${fails.join(', ')} and nothing else`, { timeout: 120_000 }, async () => {
+      const { result, checks } = await runShutdown([fault]);
+      expect(result.code, result.stderr).toBe(1);
+      expect(checks['after.target-up'][0].verdict, 'the target is restarted even after failures').toBe(
+        'pass',
+      );
+      for (const id of IDS) {
+        const [check] = checks[id];
+        if (fails.includes(id)) expect(check.verdict, `${id}: ${check.message}`).toBe('fail');
+        else expect(check.verdict, `${id}: ${check.message}`).not.toBe('fail');
+      }
+    });
+  }
+});
+
+describe("the repo's scenarios/graceful-shutdown.scenario.ts", () => {
+  it("passes against the repo's default config", { timeout: 120_000 }, async () => {
+    const out = tempDir('shakedown-shutdown-repo-');
+    const result = await runCli(['scenarios', 'graceful-shutdown', '--out', out], {
+      cwd: REPO_ROOT,
+      timeoutMs: 120_000,
+    });
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+    const summary = readSummary(latestRunDir(out));
+    expect(summary.counts).toMatchObject({ pass: IDS.length, fail: 0 });
+    for (const id of IDS) expect(checksWithId(summary, id).map((c) => c.verdict)).toEqual(['pass']);
+  });
+});
+
+// No planted fault in the reference target breaks these two checks, so a tiny real target does: its
+// listener stays open but stops answering after the drain, and a second SIGTERM exits on the spot.
+const MISBEHAVING_TARGET = `import { createServer } from 'node:http';
+
+let draining = false;
+let deaf = false;
+const server = createServer((req, res) => {
+  if (deaf) return;
+  const url = new URL(req.url, 'http://target');
+  if (draining) res.setHeader('Connection', 'close');
+  if (url.pathname === '/readyz') return res.writeHead(draining ? 503 : 200).end();
+  if (url.pathname === '/livez') return res.end('ok');
+  if (url.pathname === '/v1/slow') return setTimeout(() => res.end('done'), Number(url.searchParams.get('ms')));
+  res.writeHead(404).end();
+});
+server.listen(Number(process.env.PORT), process.env.HOST);
+let signals = 0;
+process.on('SIGTERM', () => {
+  signals += 1;
+  if (signals > 1) process.exit(0);
+  draining = true;
+  setTimeout(() => {
+    deaf = true;
+    setTimeout(() => process.exit(0), 2500);
+  }, 300);
+});
+`;
+
+describe('checks without a planted fault in the reference target', () => {
+  it('fails shutdown.refuses-new and shutdown.second-signal on a target that deserves it', {
+    timeout: 120_000,
+  }, async () => {
+    const dir = tempDir('shakedown-shutdown-bad-');
+    writeFileSync(path.join(dir, 'bad-target.mjs'), MISBEHAVING_TARGET);
+    writeConfig(
+      dir,
+      `import { defineConfig } from ${JSON.stringify(SHAKEDOWN_IMPORT)};
+export default defineConfig({
+  stack: { kind: 'local', command: ['node', 'bad-target.mjs'], readyUrl: '/readyz', stopGraceMs: 2000 },
+  scenarios: { dir: 'scenarios' },
+});
+`,
+    );
+    mkdirSync(path.join(dir, 'scenarios'));
+    writeFileSync(
+      path.join(dir, 'scenarios/graceful-shutdown.scenario.ts'),
+      `import { gracefulShutdownScenario } from ${JSON.stringify(SHAKEDOWN_IMPORT)};
+export default gracefulShutdownScenario({ slowPath: '/v1/slow?ms=1500', socketNamespace: null, graceSec: 8 });
+`,
+    );
+    const result = await runCli(['scenarios'], { cwd: dir, timeoutMs: 120_000 });
+    expect(result.code, result.stderr).toBe(1);
+    const summary = readSummary(latestRunDir(path.join(dir, 'reports')));
+    const verdict = (id: string) => checksWithId(summary, id)[0];
+    expect(verdict('shutdown.refuses-new').verdict).toBe('fail');
+    expect(verdict('shutdown.refuses-new').message).toMatch(/hung instead of being refused/);
+    expect(verdict('shutdown.second-signal').verdict).toBe('fail');
+    expect(verdict('shutdown.second-signal').message).toMatch(/after a second SIGTERM/);
+    for (const id of [
+      'shutdown.readiness-flips',
+      'shutdown.inflight-completed',
+      'shutdown.exit-code',
+      'shutdown.within-deadline',
+    ]) {
+      expect(verdict(id).verdict, `${id}: ${verdict(id).message}`).toBe('pass');
+    }
+    expect(verdict('shutdown.websocket-closed').verdict).toBe('skip');
+  });
+});
