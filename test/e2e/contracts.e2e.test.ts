@@ -1,0 +1,252 @@
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { mintHs256Token } from '../../src/http/jwt.ts';
+import type { CheckResult } from '../../src/report/model.ts';
+import {
+  checksWithId,
+  latestRunDir,
+  REPO_ROOT,
+  readSummary,
+  runCli,
+  SHAKEDOWN_IMPORT,
+  tempDir,
+  VOICE_API_SERVER,
+  VOICE_API_SPEC,
+  voiceApiConfig,
+  writeConfig,
+} from '../helpers/cli.ts';
+
+const HOOKS = path.join(REPO_ROOT, 'contracts/*.contract.ts');
+const CONTRACT_IDS = [
+  'contract.no-server-error',
+  'contract.status-documented',
+  'contract.content-type',
+  'contract.response-schema',
+  'contract.response-headers',
+  'contract.negative-rejected',
+  'contract.auth-enforced',
+  'contract.method-not-allowed',
+  'contract.links',
+  'contract.coverage',
+  'contract.spec-lint',
+];
+
+interface Target {
+  url: string;
+  secrets: { JWT_SECRET: string; WEBHOOK_SECRET: string };
+  stop(): Promise<void>;
+}
+
+/** The reference target with one fault, started by the test so it outlives the run for the curl replay. */
+async function startTarget(fault: string): Promise<Target> {
+  const secrets = {
+    JWT_SECRET: randomBytes(32).toString('base64url'),
+    WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
+  };
+  const child = spawn(process.execPath, [VOICE_API_SERVER], {
+    env: { PATH: process.env.PATH, ...secrets, PORT: '0', VOICE_API_FAULTS: fault, SHUTDOWN_DRAIN_MS: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`the target did not start:\n${output}`)), 20_000);
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      const match =
+        /"msg":"listening".*?"url":"([^"]+)"/.exec(output) ??
+        /"url":"([^"]+)".*?"msg":"listening"/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.stderr.on('data', (chunk) => {
+      output += chunk;
+    });
+  });
+  return {
+    url,
+    secrets,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** A config for a target started elsewhere, its secrets from the environment so the test can mint tokens too. */
+function urlStackConfig(): string {
+  return `import { defineConfig, mintHs256Token } from ${JSON.stringify(SHAKEDOWN_IMPORT)};
+
+const secrets = { JWT_SECRET: process.env.E2E_JWT_SECRET, WEBHOOK_SECRET: process.env.E2E_WEBHOOK_SECRET };
+
+export default defineConfig({
+  secrets,
+  target: {
+    openapi: ${JSON.stringify(VOICE_API_SPEC)},
+    auth: { type: 'bearer', token: () => mintHs256Token(secrets.JWT_SECRET) },
+  },
+  stack: { kind: 'url' },
+  profile: 'quick',
+  contracts: { hooks: ${JSON.stringify(HOOKS)} },
+});
+`;
+}
+
+/** Runs a failure's curl line as a user would paste it, with the token exported; returns the HTTP status. */
+async function replay(curl: string, token: string): Promise<number> {
+  const { stdout } = await promisify(execFile)('/bin/sh', ['-c', curl], {
+    env: { PATH: process.env.PATH, SHAKEDOWN_TOKEN: token },
+    timeout: 15_000,
+  });
+  const status = /^HTTP\/[\d.]+ (\d{3})/m.exec(stdout);
+  if (!status) throw new Error(`no HTTP status in curl output:\n${stdout}`);
+  return Number(status[1]);
+}
+
+function operationIdOf(check: CheckResult): string | undefined {
+  return (check.evidence?.operation as { operationId?: string } | undefined)?.operationId;
+}
+
+function failed(checks: CheckResult[]): CheckResult[] {
+  return checks.filter((c) => c.verdict === 'fail');
+}
+
+describe('shakedown contracts', () => {
+  it('passes on the healthy reference target and exercises every operation', async () => {
+    const dir = tempDir();
+    writeConfig(
+      dir,
+      voiceApiConfig({ extra: `profile: 'quick', contracts: { hooks: ${JSON.stringify(HOOKS)} },` }),
+    );
+    const result = await runCli(['contracts'], { cwd: dir, timeoutMs: 90_000 });
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+
+    const summary = readSummary(latestRunDir(path.join(dir, 'reports')));
+    const checks = summary.suites.flatMap((s) => s.checks);
+    expect(failed(checks)).toEqual([]);
+    for (const id of CONTRACT_IDS) expect(checksWithId(summary, id).length, id).toBeGreaterThan(0);
+    const coverage = checks.find((c) => c.id === 'contract.coverage' && c.title.startsWith('coverage:'))!;
+    expect(coverage.verdict).toBe('pass');
+    expect(coverage.evidence).toMatchObject({ exercised: 11, total: 11 });
+    // Every operation answered positive, negative and credential-less requests, all validated.
+    const schema = checksWithId(summary, 'contract.response-schema');
+    expect(schema.map((c) => operationIdOf(c)).sort()).toEqual(
+      [
+        'createSession',
+        'createVoiceToken',
+        'deleteSession',
+        'getSession',
+        'getWebhookEvent',
+        'livez',
+        'metrics',
+        'readyz',
+        'receivePaymentWebhook',
+        'slowRequest',
+        'addTranscript',
+      ].sort(),
+    );
+    expect(checksWithId(summary, 'contract.links').filter((c) => c.verdict === 'pass')).toHaveLength(3);
+  }, 120_000);
+
+  const faults = [
+    {
+      fault: 'contract-drift',
+      id: 'contract.response-schema',
+      operations: ['getSession'],
+      error: /^\/createdAt: must be string, got integer \d+ \(type, .*voice-api\.openapi\.yaml:\d+\)$/,
+      alsoFailing: [],
+    },
+    {
+      fault: 'contract-undocumented-status',
+      id: 'contract.status-documented',
+      operations: ['deleteSession'],
+      error: /^status 500 is not documented \(documented: 204, 400, 401, 404, 431, 503\)$/,
+      alsoFailing: ['contract.no-server-error'],
+    },
+    {
+      fault: 'contract-writeonly-leak',
+      id: 'contract.response-schema',
+      operations: ['createSession', 'getSession'],
+      error:
+        /^\/callerRef: is not allowed by the schema \(additionalProperties, .*voice-api\.openapi\.yaml:\d+\)$/,
+      alsoFailing: [],
+    },
+    {
+      fault: 'auth-off',
+      id: 'contract.auth-enforced',
+      operations: ['getSession'],
+      error: /^answered 200, expected 401 or 403$/,
+      alsoFailing: [],
+    },
+  ];
+  for (const { fault, id, operations, error, alsoFailing } of faults) {
+    it(`fails ${id} on ${operations.join(' and ')} with ${fault}, and the curl repro shows the same status`, async () => {
+      const target = await startTarget(fault);
+      try {
+        const dir = tempDir();
+        writeConfig(dir, urlStackConfig());
+        const env = {
+          E2E_JWT_SECRET: target.secrets.JWT_SECRET,
+          E2E_WEBHOOK_SECRET: target.secrets.WEBHOOK_SECRET,
+        };
+        const result = await runCli(['contracts', '--target', target.url], {
+          cwd: dir,
+          env,
+          timeoutMs: 90_000,
+        });
+        expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(1);
+
+        const summary = readSummary(latestRunDir(path.join(dir, 'reports')));
+        const failures = failed(summary.suites.flatMap((s) => s.checks));
+        const mine = failures.filter((c) => c.id === id);
+        expect(mine.map((c) => operationIdOf(c))).toEqual(operations);
+        expect([...new Set(failures.map((c) => c.id))].sort()).toEqual([id, ...alsoFailing].sort());
+
+        const evidence = mine[0].evidence!;
+        expect(
+          evidence.errors?.some((e) => error.test(e)),
+          (evidence.errors ?? []).join('\n'),
+        ).toBe(true);
+        expect(evidence.curl).toMatch(/^curl /);
+        expect(evidence.curl).not.toContain(target.secrets.JWT_SECRET);
+        const token = await mintHs256Token(target.secrets.JWT_SECRET);
+        expect(await replay(evidence.curl!, token)).toBe(evidence.response?.status);
+      } finally {
+        await target.stop();
+      }
+    }, 120_000);
+  }
+
+  it('exits 2 naming the file, pointer and line of an invalid spec', async () => {
+    const server = createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const dir = tempDir();
+    const spec = path.join(dir, 'broken.openapi.yaml');
+    writeFileSync(
+      spec,
+      `openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    get:\n      responses:\n        '200': {}\n`,
+    );
+    writeConfig(
+      dir,
+      `export default { target: { openapi: ${JSON.stringify(spec)} }, stack: { kind: 'url' } };\n`,
+    );
+    const result = await runCli(['contracts', '--target', `http://127.0.0.1:${port}`], {
+      cwd: dir,
+      timeoutMs: 60_000,
+    });
+    server.close();
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(2);
+    expect(result.stderr + result.stdout).toMatch(
+      /broken\.openapi\.yaml: \/paths\/~1x\/get\/responses\/200 must have required property 'description' \(line 7\)/,
+    );
+  }, 60_000);
+});
