@@ -206,7 +206,8 @@ function describeExpected(issue: z.core.$ZodIssue): string {
       return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'invalid_union': {
       const options = DISCRIMINATOR_VALUES[String(issue.path.at(-1))];
-      if (issue.errors.length === 0 && options) return `expected one of ${options.map((v) => JSON.stringify(v)).join(', ')}`;
+      if (issue.errors.length === 0 && options)
+        return `expected one of ${options.map((v) => JSON.stringify(v)).join(', ')}`;
       return 'expected one of the documented forms';
     }
     case 'invalid_format':

@@ -1,4 +1,12 @@
-import type { CheckResult, IntervalRecord, MetricsSnapshot, RunEvent, RunSummary, SuiteKind, TargetInfo } from './model.ts';
+import type {
+  CheckResult,
+  IntervalRecord,
+  MetricsSnapshot,
+  RunEvent,
+  RunSummary,
+  SuiteKind,
+  TargetInfo,
+} from './model.ts';
 import type { Redactor } from './redact.ts';
 import type { Progress, Reporter } from './reporter.ts';
 import { ReporterMultiplexer } from './reporter.ts';

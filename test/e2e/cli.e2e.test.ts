@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { errorCodes, ExitCode } from '../../src/errors.ts';
+import { ExitCode, errorCodes } from '../../src/errors.ts';
 import { REPO_ROOT, runCli, tempDir, writeConfig } from '../helpers/cli.ts';
 
 const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
@@ -10,7 +10,16 @@ describe('shakedown CLI', () => {
   it('--help lists the commands and exit codes', async () => {
     const result = await runCli(['--help']);
     expect(result.code).toBe(0);
-    for (const command of ['run', 'contracts', 'scenarios', 'soak', 'load', 'report', 'stack up|down', 'k6 export']) {
+    for (const command of [
+      'run',
+      'contracts',
+      'scenarios',
+      'soak',
+      'load',
+      'report',
+      'stack up|down',
+      'k6 export',
+    ]) {
       expect(result.stdout).toContain(command);
     }
     expect(result.stdout).toContain('3  target or stack unavailable');
@@ -50,7 +59,10 @@ describe('shakedown CLI', () => {
 
   it('a bad config exits 2 with the path of every problem', async () => {
     const dir = tempDir();
-    writeConfig(dir, `export default { soak: { sessions: -3 }, stack: { kind: 'url' }, target: { baseUrl: 'nope' } };\n`);
+    writeConfig(
+      dir,
+      `export default { soak: { sessions: -3 }, stack: { kind: 'url' }, target: { baseUrl: 'nope' } };\n`,
+    );
     const result = await runCli(['run'], { cwd: dir });
     expect(result.code).toBe(ExitCode.BadInput);
     expect(result.stderr).toContain('soak.sessions: expected a positive integer, got -3');

@@ -10,7 +10,9 @@ import { REPO_ROOT, runCli, tempDir, writeConfig } from '../helpers/cli.ts';
 const SERVER = path.join(REPO_ROOT, 'test/fixtures/stack/tiny-server.ts');
 
 function stackConfig(overrides: Record<string, unknown> = {}): LocalStackConfig {
-  const config = resolveConfig({ stack: { kind: 'local', command: ['node', SERVER], readyTimeoutMs: 5_000, ...overrides } });
+  const config = resolveConfig({
+    stack: { kind: 'local', command: ['node', SERVER], readyTimeoutMs: 5_000, ...overrides },
+  });
   if (config.stack.kind !== 'local') throw new Error('expected a local stack');
   return config.stack;
 }
@@ -66,7 +68,11 @@ describe('local stack', () => {
   });
 
   it('signals the target and reports its exit, then restarts it', async () => {
-    const stack = await startLocalStack({ config: stackConfig(), rootDir: REPO_ROOT, redactor: new Redactor() });
+    const stack = await startLocalStack({
+      config: stackConfig(),
+      rootDir: REPO_ROOT,
+      redactor: new Redactor(),
+    });
     try {
       const first = stack.pid()!;
       await stack.signal('SIGTERM');
@@ -105,26 +111,29 @@ describe('local stack', () => {
     });
   });
 
-  it.runIf(findOnPath('redis-server'))('starts a private redis-server when asked and hands REDIS_URL to the target', async () => {
-    const logDir = tempDir();
-    const notes: string[] = [];
-    const stack = await startLocalStack({
-      config: stackConfig({ redis: true }),
-      rootDir: REPO_ROOT,
-      logDir,
-      redactor: new Redactor(),
-      notify: (_level, message) => notes.push(message),
-      baseEnv: { ...process.env, REDIS_URL: undefined },
-    });
-    try {
-      const body = (await (await fetch(`${stack.baseUrl}/env`)).json()) as { redis: string };
-      expect(body.redis).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
-      expect(notes.join('\n')).toContain('private redis-server');
-    } finally {
-      await stack.stop();
-    }
-    expect(existsSync(path.join(logDir, 'redis.log'))).toBe(true);
-  });
+  it.runIf(findOnPath('redis-server'))(
+    'starts a private redis-server when asked and hands REDIS_URL to the target',
+    async () => {
+      const logDir = tempDir();
+      const notes: string[] = [];
+      const stack = await startLocalStack({
+        config: stackConfig({ redis: true }),
+        rootDir: REPO_ROOT,
+        logDir,
+        redactor: new Redactor(),
+        notify: (_level, message) => notes.push(message),
+        baseEnv: { ...process.env, REDIS_URL: undefined },
+      });
+      try {
+        const body = (await (await fetch(`${stack.baseUrl}/env`)).json()) as { redis: string };
+        expect(body.redis).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
+        expect(notes.join('\n')).toContain('private redis-server');
+      } finally {
+        await stack.stop();
+      }
+      expect(existsSync(path.join(logDir, 'redis.log'))).toBe(true);
+    },
+  );
 
   it('the CLI exits 3 with the last 50 lines of the target output', async () => {
     const dir = tempDir();

@@ -7,7 +7,15 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../src/report/model.ts';
-import { CLI, latestRunDir, REPO_ROOT, readSummary, runCli, SHAKEDOWN_IMPORT, tempDir } from '../helpers/cli.ts';
+import {
+  CLI,
+  latestRunDir,
+  REPO_ROOT,
+  readSummary,
+  runCli,
+  SHAKEDOWN_IMPORT,
+  tempDir,
+} from '../helpers/cli.ts';
 
 const TOKEN = 'tok_SUPERSECRET_0123456789';
 const WEBHOOK_SECRET = 'whsec_TOPSECRETvalue42';
@@ -74,7 +82,9 @@ export default defineScenario({
 }
 
 function validateSummary(summary: RunSummary): void {
-  const schema = JSON.parse(readFileSync(path.join(REPO_ROOT, 'src/report/schema/summary.schema.json'), 'utf8'));
+  const schema = JSON.parse(
+    readFileSync(path.join(REPO_ROOT, 'src/report/schema/summary.schema.json'), 'utf8'),
+  );
   const ajv = new Ajv2020({ allErrors: true, strict: true });
   addFormats.default(ajv);
   const validate = ajv.compile(schema);
@@ -95,7 +105,10 @@ describe('run directory', () => {
     const runDir = latestRunDir(path.join(dir, 'reports'));
     expect(path.basename(runDir)).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z-[0-9a-f]{6}$/);
 
-    const events = readFileSync(path.join(runDir, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const events = readFileSync(path.join(runDir, 'events.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events[0].type).toBe('run-start');
     expect(events.at(-1).type).toBe('run-end');
     expect(events.filter((e) => e.type === 'check')).toHaveLength(CHECKS);
@@ -105,7 +118,12 @@ describe('run directory', () => {
     expect(summary.incomplete).toBe(false);
     expect(summary.verdict).toBe('fail');
     expect(summary.counts).toEqual({ pass: 4, fail: 2, warn: 0, skip: 0 });
-    expect(summary.suites[0]).toMatchObject({ kind: 'scenario', name: 'fake', verdict: 'fail', completed: true });
+    expect(summary.suites[0]).toMatchObject({
+      kind: 'scenario',
+      name: 'fake',
+      verdict: 'fail',
+      completed: true,
+    });
     const failed = summary.suites[0].checks.find((c) => c.verdict === 'fail');
     expect(failed?.evidence?.curl).toContain('"authorization: Bearer $SHAKEDOWN_TOKEN"');
 
@@ -123,12 +141,18 @@ describe('run directory', () => {
     const result = await runCli(['scenarios'], { cwd: dir });
     expect(result.code).toBe(1);
     const runDir = latestRunDir(path.join(dir, 'reports'));
-    const forbidden = [TOKEN, WEBHOOK_SECRET, Buffer.from(TOKEN).toString('base64'), encodeURIComponent(WEBHOOK_SECRET)];
+    const forbidden = [
+      TOKEN,
+      WEBHOOK_SECRET,
+      Buffer.from(TOKEN).toString('base64'),
+      encodeURIComponent(WEBHOOK_SECRET),
+    ];
     const files = allFiles(runDir);
     expect(files.map((f) => path.basename(f)).sort()).toEqual(['events.ndjson', 'junit.xml', 'summary.json']);
     for (const file of files) {
       const content = readFileSync(file, 'utf8');
-      for (const secret of forbidden) expect(content.includes(secret), `${path.basename(file)} contains a secret`).toBe(false);
+      for (const secret of forbidden)
+        expect(content.includes(secret), `${path.basename(file)} contains a secret`).toBe(false);
       expect(content).toMatch(/<redacted>|&lt;redacted&gt;/);
     }
     for (const secret of forbidden) expect(result.stdout + result.stderr).not.toContain(secret);
@@ -150,7 +174,8 @@ describe('run directory', () => {
     while (Date.now() < deadline && checks < CHECKS) {
       await new Promise((r) => setTimeout(r, 100));
       const file = eventsFile();
-      checks = file && existsSync(file) ? (readFileSync(file, 'utf8').match(/"type":"check"/g) ?? []).length : 0;
+      checks =
+        file && existsSync(file) ? (readFileSync(file, 'utf8').match(/"type":"check"/g) ?? []).length : 0;
     }
     expect(checks).toBe(CHECKS);
     child.kill('SIGKILL');
@@ -166,7 +191,9 @@ describe('run directory', () => {
     expect(summary.incomplete).toBe(true);
     expect(summary.finishedAt).toBeNull();
     expect(summary.suites[0].completed).toBe(false);
-    expect(summary.suites[0].checks.map((c) => c.id)).toEqual(Array.from({ length: CHECKS }, (_, i) => `fake.check-${i}`));
+    expect(summary.suites[0].checks.map((c) => c.id)).toEqual(
+      Array.from({ length: CHECKS }, (_, i) => `fake.check-${i}`),
+    );
     expect(existsSync(path.join(runDir, 'junit.xml'))).toBe(true);
   });
 

@@ -21,7 +21,8 @@ describe('shakedown stack up / down with the repo config (the reference target)'
     });
     const exited = new Promise<number | null>((resolve) => up.once('exit', resolve));
     const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline && !/is up: (http:\/\/\S+)/.test(output)) await new Promise((r) => setTimeout(r, 100));
+    while (Date.now() < deadline && !/is up: (http:\/\/\S+)/.test(output))
+      await new Promise((r) => setTimeout(r, 100));
     const url = /is up: (http:\/\/\S+)/.exec(output)?.[1];
     expect(url, output).toBeDefined();
 

@@ -61,8 +61,14 @@ export function writeConfig(dir: string, source: string, name = 'shakedown.confi
  * A config file for the reference target on the local stack, written to `dir`: fresh secrets, the
  * given faults and extra env, and `extra` spliced into the top level of defineConfig({...}).
  */
-export function voiceApiConfig(options: { faults?: string[]; env?: Record<string, string>; extra?: string; redis?: boolean } = {}): string {
-  const env = { SHUTDOWN_DRAIN_MS: '500', ...options.env, ...(options.faults?.length ? { VOICE_API_FAULTS: options.faults.join(',') } : {}) };
+export function voiceApiConfig(
+  options: { faults?: string[]; env?: Record<string, string>; extra?: string; redis?: boolean } = {},
+): string {
+  const env = {
+    SHUTDOWN_DRAIN_MS: '500',
+    ...options.env,
+    ...(options.faults?.length ? { VOICE_API_FAULTS: options.faults.join(',') } : {}),
+  };
   return `import { randomBytes } from 'node:crypto';
 import { defineConfig, mintHs256Token } from ${JSON.stringify(SHAKEDOWN_IMPORT)};
 

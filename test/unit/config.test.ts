@@ -19,26 +19,74 @@ function configError(input: Record<string, unknown>): ShakedownError {
 describe('config validation', () => {
   // Each row: an invalid config and the path + expectation the message must name.
   const cases: Array<[string, Record<string, unknown>, string]> = [
-    ['negative soak sessions', { soak: { sessions: -3 } }, 'soak.sessions: expected a positive integer, got -3'],
-    ['fractional soak sessions', { soak: { sessions: 2.5 } }, 'soak.sessions: expected a positive integer, got 2.5'],
-    ['zero soak duration', { soak: { durationSec: 0 } }, 'soak.durationSec: expected a positive number, got 0'],
-    ['soak workers not a number', { soak: { workers: 'two' } }, 'soak.workers: expected a positive integer, got "two"'],
+    [
+      'negative soak sessions',
+      { soak: { sessions: -3 } },
+      'soak.sessions: expected a positive integer, got -3',
+    ],
+    [
+      'fractional soak sessions',
+      { soak: { sessions: 2.5 } },
+      'soak.sessions: expected a positive integer, got 2.5',
+    ],
+    [
+      'zero soak duration',
+      { soak: { durationSec: 0 } },
+      'soak.durationSec: expected a positive number, got 0',
+    ],
+    [
+      'soak workers not a number',
+      { soak: { workers: 'two' } },
+      'soak.workers: expected a positive integer, got "two"',
+    ],
     ['unknown top-level option', { targets: {} }, "(root): unknown option 'targets'"],
     ['unknown nested option', { soak: { sesions: 10 } }, "soak: unknown option 'sesions'"],
-    ['base URL not a URL', { target: { baseUrl: 'not a url' } }, 'target.baseUrl: expected an http(s) URL, got "not a url"'],
-    ['base URL with another scheme', { target: { baseUrl: 'ftp://127.0.0.1' } }, 'target.baseUrl: expected an http(s) URL'],
-    ['unknown stack kind', { stack: { kind: 'k8s' } }, 'stack.kind: expected one of "local", "compose", "url", got "k8s"'],
-    ['local stack without command', { stack: { kind: 'local' } }, 'stack.command: expected one of the documented forms, got nothing'],
+    [
+      'base URL not a URL',
+      { target: { baseUrl: 'not a url' } },
+      'target.baseUrl: expected an http(s) URL, got "not a url"',
+    ],
+    [
+      'base URL with another scheme',
+      { target: { baseUrl: 'ftp://127.0.0.1' } },
+      'target.baseUrl: expected an http(s) URL',
+    ],
+    [
+      'unknown stack kind',
+      { stack: { kind: 'k8s' } },
+      'stack.kind: expected one of "local", "compose", "url", got "k8s"',
+    ],
+    [
+      'local stack without command',
+      { stack: { kind: 'local' } },
+      'stack.command: expected one of the documented forms, got nothing',
+    ],
     ['local stack port out of range', { stack: { kind: 'local', command: 'x', port: 70000 } }, 'stack.port'],
-    ['unknown reporter', { reporters: ['pdf'] }, 'reporters.0: expected one of "console", "json", "junit", "html", got "pdf"'],
+    [
+      'unknown reporter',
+      { reporters: ['pdf'] },
+      'reporters.0: expected one of "console", "json", "junit", "html", got "pdf"',
+    ],
     ['empty reporter list', { reporters: [] }, 'reporters: expected at least 1 items, got []'],
     ['unknown profile', { profile: 'medium' }, 'profile: expected one of "quick", "full", got "medium"'],
-    ['auth of unknown type', { target: { auth: { type: 'basic' } } }, 'target.auth.type: expected one of "bearer", "header"'],
+    [
+      'auth of unknown type',
+      { target: { auth: { type: 'basic' } } },
+      'target.auth.type: expected one of "bearer", "header"',
+    ],
     ['bearer auth without token', { target: { auth: { type: 'bearer' } } }, 'target.auth.token'],
-    ['contracts concurrency zero', { contracts: { concurrency: 0 } }, 'contracts.concurrency: expected a positive integer, got 0'],
+    [
+      'contracts concurrency zero',
+      { contracts: { concurrency: 0 } },
+      'contracts.concurrency: expected a positive integer, got 0',
+    ],
     ['threshold list empty', { thresholds: { event_rtt_ms: [] } }, 'thresholds.event_rtt_ms'],
     ['secrets not strings', { secrets: { JWT_SECRET: 42 } }, 'secrets.JWT_SECRET: expected string, got 42'],
-    ['load allowed hosts not a list', { target: { loadAllowedHosts: 'staging' } }, 'target.loadAllowedHosts: expected array'],
+    [
+      'load allowed hosts not a list',
+      { target: { loadAllowedHosts: 'staging' } },
+      'target.loadAllowedHosts: expected array',
+    ],
   ];
 
   it.each(cases)('%s', (_name, input, expected) => {
@@ -51,7 +99,8 @@ describe('config validation', () => {
   it('reports every problem at once', () => {
     const error = configError({ soak: { sessions: -3, durationSec: -1 }, reporters: ['pdf'], profile: 'x' });
     expect(error.message).toContain('4 problems');
-    for (const path of ['soak.sessions', 'soak.durationSec', 'reporters.0', 'profile']) expect(error.message).toContain(path);
+    for (const path of ['soak.sessions', 'soak.durationSec', 'reporters.0', 'profile'])
+      expect(error.message).toContain(path);
   });
 
   it('fills defaults and freezes the result', () => {
@@ -87,12 +136,16 @@ describe('config precedence: defaults < file < profile < env < flags', () => {
   });
 
   it('takes SHAKEDOWN_* environment over the file and profile', () => {
-    const config = resolveConfig(file, {}, {
-      SHAKEDOWN_OUT: 'from-env',
-      SHAKEDOWN_PROFILE: 'quick',
-      SHAKEDOWN_TARGET: 'http://127.0.0.1:2222',
-      SHAKEDOWN_REPORTERS: 'json, junit',
-    });
+    const config = resolveConfig(
+      file,
+      {},
+      {
+        SHAKEDOWN_OUT: 'from-env',
+        SHAKEDOWN_PROFILE: 'quick',
+        SHAKEDOWN_TARGET: 'http://127.0.0.1:2222',
+        SHAKEDOWN_REPORTERS: 'json, junit',
+      },
+    );
     expect(config.out).toBe('from-env');
     expect(config.profile).toBe('quick');
     expect(config.soak.durationSec).toBe(60);
@@ -114,7 +167,10 @@ describe('config precedence: defaults < file < profile < env < flags', () => {
   });
 
   it('--target turns a local stack into a url stack', () => {
-    const config = resolveConfig({ stack: { kind: 'local', command: ['node', 'x.ts'] } }, { target: 'http://127.0.0.1:4444' });
+    const config = resolveConfig(
+      { stack: { kind: 'local', command: ['node', 'x.ts'] } },
+      { target: 'http://127.0.0.1:4444' },
+    );
     expect(config.stack).toEqual({ kind: 'url' });
   });
 
@@ -167,9 +223,12 @@ describe('config files', () => {
 });
 
 describe('loopback safety rule', () => {
-  it.each(['localhost', '127.0.0.1', '127.10.20.30', '::1', '[::1]', 'api.localhost'])('%s is loopback', (host) => {
-    expect(isLoopbackHost(host)).toBe(true);
-  });
+  it.each(['localhost', '127.0.0.1', '127.10.20.30', '::1', '[::1]', 'api.localhost'])(
+    '%s is loopback',
+    (host) => {
+      expect(isLoopbackHost(host)).toBe(true);
+    },
+  );
 
   it.each(['example.com', '10.0.0.1', '192.168.1.10', '8.8.8.8', '::ffff:10.0.0.1', 'localhost.evil.test'])(
     '%s is not loopback',
@@ -180,12 +239,18 @@ describe('loopback safety rule', () => {
 
   it('refuses a non-loopback target, naming the option', () => {
     expect(() => assertLoadAllowed('https://staging.example.com', [], 'soak')).toThrow(
-      expect.objectContaining({ code: 'SHK_UNSAFE_TARGET', exitCode: 2, message: expect.stringContaining('target.loadAllowedHosts') }),
+      expect.objectContaining({
+        code: 'SHK_UNSAFE_TARGET',
+        exitCode: 2,
+        message: expect.stringContaining('target.loadAllowedHosts'),
+      }),
     );
   });
 
   it('allows a host listed in target.loadAllowedHosts', () => {
-    expect(() => assertLoadAllowed('https://staging.example.com', ['staging.example.com'], 'soak')).not.toThrow();
+    expect(() =>
+      assertLoadAllowed('https://staging.example.com', ['staging.example.com'], 'soak'),
+    ).not.toThrow();
   });
 
   it('allows loopback without any listing', () => {

@@ -9,9 +9,23 @@ describe('Redactor', () => {
     const r = new Redactor();
     r.addName('X-Tenant-Key');
     expect(
-      r.value({ headers: { Authorization: 'Bearer x', cookie: 'a=b', 'Set-Cookie': 's', 'x-tenant-key': 'k', accept: '*/*' } }),
+      r.value({
+        headers: {
+          Authorization: 'Bearer x',
+          cookie: 'a=b',
+          'Set-Cookie': 's',
+          'x-tenant-key': 'k',
+          accept: '*/*',
+        },
+      }),
     ).toEqual({
-      headers: { Authorization: REDACTED, cookie: REDACTED, 'Set-Cookie': REDACTED, 'x-tenant-key': REDACTED, accept: '*/*' },
+      headers: {
+        Authorization: REDACTED,
+        cookie: REDACTED,
+        'Set-Cookie': REDACTED,
+        'x-tenant-key': REDACTED,
+        accept: '*/*',
+      },
     });
   });
 
@@ -49,7 +63,11 @@ describe('toCurl', () => {
       {
         method: 'POST',
         url: "http://127.0.0.1:3000/v1/it's",
-        headers: { authorization: 'Bearer real-token-value', 'stripe-signature': 't=1,v1=ff', 'content-type': 'application/json' },
+        headers: {
+          authorization: 'Bearer real-token-value',
+          'stripe-signature': 't=1,v1=ff',
+          'content-type': 'application/json',
+        },
         body: `{"secret":"${secret}"}`,
         localAddress: '127.0.0.2',
       },
@@ -61,6 +79,8 @@ describe('toCurl', () => {
   });
 
   it('omits -X for a plain GET', () => {
-    expect(toCurl({ method: 'GET', url: 'http://127.0.0.1/x' }, new Redactor())).toBe(`curl -sS -i 'http://127.0.0.1/x'`);
+    expect(toCurl({ method: 'GET', url: 'http://127.0.0.1/x' }, new Redactor())).toBe(
+      `curl -sS -i 'http://127.0.0.1/x'`,
+    );
   });
 });
