@@ -58,7 +58,9 @@ describe('contracts/voice-api.openapi.yaml', () => {
     const { components } = await loadSpec();
     const { Session, SessionCreate } = components.schemas;
     expect(Session.additionalProperties).toBe(false);
-    expect(Session.properties.callerRef).toBeUndefined();
+    // Declared writeOnly on the response schema too, so a leak reads as a writeOnly violation.
+    expect(Session.properties.callerRef.writeOnly).toBe(true);
+    expect(Session.required).not.toContain('callerRef');
     expect(SessionCreate.properties.callerRef.writeOnly).toBe(true);
     for (const field of ['id', 'createdAt']) expect(Session.properties[field].readOnly).toBe(true);
     expect(Session.properties.createdAt.format).toBe('date-time');
