@@ -153,7 +153,9 @@ export class HttpClient {
     const key = localAddress ?? '';
     let agent = this.#agents.get(key);
     if (!agent) {
-      agent = new Agent({ connect: localAddress ? { localAddress } : {}, keepAliveTimeout: 4_000 });
+      // `localAddress` is a client option: undici passes it to net.connect() itself, overriding
+      // anything given under `connect`, so it must not go there.
+      agent = new Agent({ ...(localAddress ? { localAddress } : {}), keepAliveTimeout: 4_000 });
       this.#agents.set(key, agent);
     }
     return agent;
