@@ -9,7 +9,8 @@ export default hardeningScenario({
   health: { live: '/livez', ready: '/readyz' },
   // 429 comes from exhausting the session quota (10 per 5 minutes) from a fresh source address.
   probes: { tooMany: { method: 'POST', path: '/v1/sessions', body: {}, maxRequests: 50 } },
-  cors: { allowedOrigins: ['https://app.example.test'] },
+  // Simple cross-origin GETs go to the readiness probe: open, cheap, and CORS is global in this app.
+  cors: { allowedOrigins: ['https://app.example.test'], path: '/readyz' },
   bodyLimit: { method: 'POST', path: '/v1/sessions', bytes: 100 * 1024 },
   protectedRoutes: [
     { method: 'POST', path: '/v1/sessions' },

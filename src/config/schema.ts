@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { baselineConfigSchema } from '../report/baseline/config.ts';
 import { REPORTER_NAMES } from '../report/reporters/index.ts';
 
 /** A value or a function computing it (sync or async), e.g. a token minted per run. */
@@ -61,14 +62,52 @@ const localStackSchema = z.strictObject({
   redis: z.boolean().default(false),
 });
 
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name' });
+
+const composeServiceSchema = z.strictObject({
+  /** entry: the URL under test (the load balancer); replica: one instance of the target; dependency: what it needs. */
+  role: z.enum(['entry', 'replica', 'dependency']),
+  /** The variable that carries the service's loopback port into the compose file; a free port is picked per run. */
+  portEnv: envName,
+  /** HTTP path that answers 200 once the service is ready; without one the service is TCP (e.g. Redis). */
+  readyPath: z.string().startsWith('/', { error: 'expected a path starting with /' }).optional(),
+});
+
+/** docker-compose.test.yml: two replicas of the reference target behind a load balancer, sharing Redis. */
+const REFERENCE_COMPOSE_SERVICES = {
+  lb: { role: 'entry', portEnv: 'LB_PORT', readyPath: '/__lb/health' },
+  'voice-api-1': { role: 'replica', portEnv: 'VOICE_API_1_PORT', readyPath: '/readyz' },
+  'voice-api-2': { role: 'replica', portEnv: 'VOICE_API_2_PORT', readyPath: '/readyz' },
+  redis: { role: 'dependency', portEnv: 'REDIS_PORT' },
+} as const;
+
 const composeStackSchema = z.strictObject({
   kind: z.literal('compose'),
-  file: z.string().default('docker-compose.test.yml'),
-  services: z.array(z.string().min(1)).default([]),
-  /** The service whose URL is the target (the load balancer). */
-  entryService: z.string().optional(),
-  env: z.record(z.string(), z.string()).default({}),
+  /** The compose file, relative to the config file. */
+  file: z.string().min(1).default('docker-compose.test.yml'),
+  /** The services Shakedown talks to, by compose service name (exactly one entry). */
+  services: z
+    .record(z.string().min(1), composeServiceSchema)
+    .refine((services) => Object.values(services).filter((s) => s.role === 'entry').length === 1, {
+      error: "expected exactly one service with role 'entry' (the URL under test)",
+    })
+    .default(REFERENCE_COMPOSE_SERVICES),
+  /** Variables for the compose file (faults, rate limits, drain time). Secrets go in `secrets`, never here. */
+  env: z.record(envName, z.string()).default({}),
+  /** The variable naming the env file generated for the run (config.secrets), read by the compose file's env_file. */
+  envFileVar: envName.default('SHAKEDOWN_ENV_FILE'),
+  /** Run on the host before the images are built (in the compose file's directory); false for nothing. */
+  beforeBuild: z
+    .union([z.array(z.string().min(1)).nonempty(), z.string().min(1), z.literal(false)])
+    .default(['node', '--run', 'build:voice-api']),
+  /** Build the images (`up --build`); false to use images already built or pulled. */
+  build: z.boolean().default(true),
+  /** Covers image builds and every service's readiness. */
   readyTimeoutMs: positiveInt.default(180_000),
+  /** SIGTERM, then SIGKILL after this long, when a service is stopped. */
+  stopGraceSec: positiveInt.default(15),
 });
 
 const urlStackSchema = z.strictObject({ kind: z.literal('url') });
@@ -83,7 +122,7 @@ const thresholdEntry = z.union([
     delayAbortSec: nonNegativeInt.default(0),
   }),
 ]);
-const thresholdsSchema = z.record(z.string().min(1), z.array(thresholdEntry).nonempty());
+export const thresholdsSchema = z.record(z.string().min(1), z.array(thresholdEntry).nonempty());
 
 const contractsSchema = z.strictObject({
   enabled: z.boolean().default(true),
@@ -103,16 +142,59 @@ const scenariosSchema = z.strictObject({
   only: z.array(z.string().min(1)).default([]),
 });
 
+/**
+ * The soak's tuning, shared by the config's `soak` section and a soak script's `options` (the config
+ * wins over the script). Unset values fall back to the script, then to the engine's defaults.
+ */
+export const soakTuningShape = {
+  durationSec: positiveNumber.optional(),
+  /** Concurrent sessions to hold. */
+  sessions: positiveInt.max(100_000).optional(),
+  rampUpSec: z.number().nonnegative().optional(),
+  rampDownSec: z.number().nonnegative().optional(),
+  /** Events per second per session. */
+  eventsPerSec: positiveNumber.max(1000).optional(),
+  /** Excluded from latency, drift, leak and generator verdicts. */
+  warmupSec: z.number().nonnegative().optional(),
+  windowSec: positiveNumber.optional(),
+  /** How long one session lives before it ends and a new one takes its slot. */
+  sessionLifetimeSec: positiveNumber.optional(),
+  /** An event not acknowledged within this time counts as lost. */
+  ackTimeoutMs: positiveInt.optional(),
+  /** soak.no-event-loss: lost / sent may not exceed this. */
+  maxLostRate: z.number().min(0).max(1).optional(),
+  /** soak.no-unexpected-disconnects: disconnects the script did not ask for. */
+  maxUnexpectedDisconnects: nonNegativeInt.optional(),
+  /** soak.memory-leak: fails when the slope exceeds the first and the growth over the run the second. */
+  leak: z
+    .strictObject({ maxSlopeBytesPerMin: positiveNumber.optional(), maxGrowthPct: positiveNumber.optional() })
+    .optional(),
+  /** soak.latency-drift: last-fifth p95 over first-fifth p95, and the absolute change. */
+  drift: z
+    .strictObject({ maxFactor: positiveNumber.optional(), minDeltaMs: z.number().nonnegative().optional() })
+    .optional(),
+  /** soak.generator-healthy: a window is overloaded when either bound is exceeded. */
+  generator: z
+    .strictObject({
+      maxEventLoopP99Ms: positiveNumber.optional(),
+      maxCpuPct: positiveNumber.optional(),
+      maxOverloadedWindowsPct: z.number().min(0).max(100).optional(),
+    })
+    .optional(),
+  /** soak.sessions-held: allowed deviation of active sessions from the target, in percent. */
+  sessionsHeldPct: z.number().min(0).max(100).optional(),
+  /**
+   * Spread the sessions' HTTP requests over this many loopback source addresses (127.250.x.y, one per
+   * slot), so a per-IP rate limiter sees distinct callers as it would in production. Ignored (with a
+   * warning) for a target not on loopback or a system that does not route 127.0.0.0/8. 0 (default): off.
+   */
+  loopbackSources: nonNegativeInt.max(65_000).optional(),
+};
+
 const soakSchema = z.strictObject({
   enabled: z.boolean().default(true),
   script: z.string().default('soak/voice-sessions.soak.ts'),
-  durationSec: positiveNumber.optional(),
-  sessions: positiveInt.optional(),
-  rampUpSec: z.number().nonnegative().optional(),
-  rampDownSec: z.number().nonnegative().optional(),
-  eventsPerSec: positiveNumber.optional(),
-  warmupSec: z.number().nonnegative().optional(),
-  windowSec: positiveNumber.optional(),
+  ...soakTuningShape,
   workers: positiveInt.max(64).default(1),
   /** Prometheus endpoint on the target used for server resources; `false` to sample by PID only. */
   metricsPath: z.union([z.string().min(1), z.literal(false)]).default('/metrics'),
@@ -144,7 +226,9 @@ const sectionsShape = {
   soak: soakSchema.default(soakSchema.parse({})),
   load: loadSchema.default(loadSchema.parse({})),
   thresholds: thresholdsSchema.default({}),
-  reporters: z.array(z.enum(REPORTER_NAMES)).nonempty().default(['console', 'json', 'junit']),
+  reporters: z.array(z.enum(REPORTER_NAMES)).nonempty().default(['console', 'json', 'junit', 'html']),
+  /** How much worse than `--baseline` a percentile or rate may get before it is a regression. */
+  baseline: baselineConfigSchema.default(baselineConfigSchema.parse({})),
   /** Named secret values: redacted from everything the run writes, available to scripts. */
   secrets: z.record(z.string(), z.string()).default({}),
   /** Run output directory. */
@@ -166,9 +250,11 @@ export const configSchema = z.strictObject({
 export type ResolvedConfig = z.output<typeof configSchema>;
 export type LocalStackConfig = z.output<typeof localStackSchema>;
 export type ComposeStackConfig = z.output<typeof composeStackSchema>;
+export type ComposeServiceConfig = z.output<typeof composeServiceSchema>;
 export type StackConfig = z.output<typeof stackSchema>;
 export type AuthConfig = z.output<typeof authSchema>;
 export type ThresholdsConfig = z.output<typeof thresholdsSchema>;
+export type SoakConfig = z.output<typeof soakSchema>;
 export type ProfileName = ResolvedConfig['profile'];
 
 type DeepPartial<T> = T extends (...args: never[]) => unknown

@@ -1,11 +1,12 @@
 import type { LoadedConfig } from '../config/resolve.ts';
 import { ShakedownError } from '../errors.ts';
 import type { Redactor } from '../report/redact.ts';
+import { startComposeStack } from './compose.ts';
 import { startLocalStack } from './local.ts';
 import type { StackHandle } from './types.ts';
 import { urlStack } from './url.ts';
 
-export type { ExitInfo, LaunchSpec, StackHandle } from './types.ts';
+export type { ExitInfo, LaunchSpec, ServiceHandle, StackHandle } from './types.ts';
 
 export interface StartStackOptions {
   loaded: LoadedConfig;
@@ -37,10 +38,14 @@ export async function startStack(options: StartStackOptions): Promise<StackHandl
         notify: options.notify,
       });
     case 'compose':
-      throw new ShakedownError(
-        'SHK_NOT_AVAILABLE',
-        'the compose stack is not available yet; use --stack local or --target <url>.',
-      );
+      return startComposeStack({
+        config: config.stack,
+        rootDir,
+        secrets: config.secrets,
+        redactor: options.redactor,
+        logDir: options.logDir,
+        notify: options.notify,
+      });
   }
 }
 

@@ -11,6 +11,8 @@ export interface ExitInfo {
 /**
  * What scenarios and engines may do to the system under test. Stacks that cannot do something
  * (a URL stack cannot signal a remote process) say so through `can`, and scenarios skip with the reason.
+ * `can` describes the target as a whole (calls without a `service`): a compose stack has no single
+ * target process, so it says no there and hands out per-service handles through `services()`.
  */
 export interface StackHandle {
   readonly kind: 'local' | 'compose' | 'url';
@@ -28,6 +30,30 @@ export interface StackHandle {
   /** How the target was started (local stack), for scenarios that start variants of it; null elsewhere. */
   launchSpec(): LaunchSpec | null;
   stop(): Promise<void>;
+  /** The services of a multi-service stack (compose): replicas, the load balancer, dependencies. */
+  services?(): readonly ServiceHandle[];
+}
+
+/** One service of a composed stack, e.g. a replica of the target or the Redis it depends on. */
+export interface ServiceHandle {
+  readonly name: string;
+  readonly role: 'entry' | 'replica' | 'dependency';
+  /** `http://127.0.0.1:<port>` for an HTTP service, `tcp://127.0.0.1:<port>` otherwise. */
+  readonly url: string;
+  readonly port: number;
+  /** Sends a signal to the service's main process (`docker kill --signal`). */
+  signal(signal: NodeJS.Signals): Promise<void>;
+  /** Resolves with how the service's process ended, or null after timeoutMs. */
+  waitForExit(timeoutMs: number): Promise<ExitInfo | null>;
+  /** Starts a stopped (or exited) service and waits until it is ready. */
+  start(): Promise<void>;
+  /** SIGTERM, then SIGKILL after the stack's grace period. */
+  stop(): Promise<void>;
+  /** Stops it if it runs, then starts it and waits until it is ready. */
+  restart(): Promise<void>;
+  running(): Promise<boolean>;
+  /** The last lines of the service's output (redacted). */
+  logTail(lines?: number): string;
 }
 
 export const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = {

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -38,7 +38,12 @@ function repoScript(name: string): string {
   );
 }
 
-async function runHardening(options: { faults?: string[]; env?: Record<string, string>; readyUrl?: string }) {
+async function runHardening(options: {
+  faults?: string[];
+  env?: Record<string, string>;
+  readyUrl?: string;
+  jwtSecret?: string;
+}) {
   const dir = tempDir('shakedown-hardening-');
   let config = voiceApiConfig({
     faults: options.faults,
@@ -47,19 +52,27 @@ async function runHardening(options: { faults?: string[]; env?: Record<string, s
   });
   if (options.readyUrl)
     config = config.replace('redis: false,', `redis: false,\n    readyUrl: '${options.readyUrl}',`);
+  if (options.jwtSecret) {
+    config = config.replace(
+      "JWT_SECRET: randomBytes(32).toString('base64url')",
+      `JWT_SECRET: ${JSON.stringify(options.jwtSecret)}`,
+    );
+  }
   writeConfig(dir, config);
   mkdirSync(path.join(dir, 'scenarios'));
   writeFileSync(path.join(dir, 'scenarios/hardening.scenario.ts'), repoScript('hardening'));
   const result = await runCli(['scenarios', 'hardening'], { cwd: dir, timeoutMs: 120_000 });
   const summary = readSummary(latestRunDir(path.join(dir, 'reports')));
   const verdicts = Object.fromEntries(IDS.map((id) => [id, checksWithId(summary, id)[0]]));
-  return { result, verdicts, summary };
+  return { result, verdicts, summary, runDir: latestRunDir(path.join(dir, 'reports')) };
 }
 
-// Each planted fault must fail its check under its own id; every other hardening check must not fail.
-const MATRIX: { fault: string; fails: string }[] = [
+// Each planted fault must fail its check under its own id (for the message given, when there is one);
+// every other hardening check must not fail.
+const MATRIX: { fault: string; fails: string; because?: RegExp }[] = [
   { fault: 'headers-off', fails: 'headers.security' },
   { fault: 'cors-reflect', fails: 'cors.no-reflection' },
+  { fault: 'cors-no-vary', fails: 'cors.allowed-origin', because: /lacks Vary: Origin/ },
   { fault: 'body-limit-off', fails: 'body-limit.enforced' },
   { fault: 'auth-off', fails: 'auth.required' },
   { fault: 'secret-placeholder-ok', fails: 'startup.fail-fast' },
@@ -73,7 +86,7 @@ describe('hardening scenario against the reference target', () => {
     expect(result.code, result.stderr).toBe(0);
   });
 
-  for (const { fault, fails } of MATRIX) {
+  for (const { fault, fails, because } of MATRIX) {
     it(`${fault}: fails ${fails} and nothing else`, { timeout: 120_000 }, async () => {
       const { result, verdicts } = await runHardening({ faults: [fault] });
       expect(result.code, result.stderr).toBe(1);
@@ -83,8 +96,42 @@ describe('hardening scenario against the reference target', () => {
         // Without a 413 (body-limit-off), headers.security can only warn that it did not see one.
         else expect(check.verdict, `${id}: ${check.message}`).not.toBe('fail');
       }
+      if (because) expect(verdicts[fails].message).toMatch(because);
     });
   }
+
+  // The two probe faults touch different routes (/livez's auth, /readyz's body), so one run shows both
+  // and keeps the file's wall time down; each failure is tied to its fault by its message.
+  it('health-auth + health-leak: fail health.live and health.ready, without repeating the leaked secrets', {
+    timeout: 120_000,
+  }, async () => {
+    const jwtSecret = randomBytes(32).toString('base64url');
+    const { result, verdicts, runDir } = await runHardening({
+      faults: ['health-auth', 'health-leak'],
+      jwtSecret,
+    });
+    expect(result.code, result.stderr).toBe(1);
+    const failing = ['health.live', 'health.ready'];
+    for (const id of IDS) {
+      const check = verdicts[id];
+      if (failing.includes(id)) expect(check.verdict, `${id}: ${check.message}`).toBe('fail');
+      else expect(check.verdict, `${id}: ${check.message}`).not.toBe('fail');
+    }
+    expect(verdicts['health.live'].message).toBe(
+      '/livez answered 401 without credentials: probes from an orchestrator carry none',
+    );
+    expect(verdicts['health.ready'].message).toMatch(
+      /^\/readyz the body contains the value of JWT_SECRET; .*the value of WEBHOOK_SECRET; .*a webhook signing secret/,
+    );
+    // The evidence shows where the leak is, not what leaked.
+    const evidence = JSON.stringify(verdicts['health.ready'].evidence);
+    expect(evidence).toContain('jwtSecret');
+    expect(evidence).not.toMatch(/whsec_[A-Za-z0-9+/=]{8}/);
+    for (const file of readdirSync(runDir)) {
+      if (statSync(path.join(runDir, file)).isFile())
+        expect(readFileSync(path.join(runDir, file), 'utf8'), file).not.toContain(jwtSecret);
+    }
+  });
 
   it('fails cors.allowed-origin when the target does not allow the configured origin', {
     timeout: 120_000,
@@ -181,60 +228,3 @@ async function waitReady(server: ChildProcess, url: string): Promise<void> {
   }
   throw new Error(`the voice-api did not become ready at ${url}`);
 }
-
-// No planted fault in the reference target breaks these, so a tiny real target does: its liveness
-// probe wants a token, its readiness body shows the Redis URL with the password, and its CORS
-// answers lack Vary: Origin.
-const MISBEHAVING_TARGET = `import { createServer } from 'node:http';
-
-const server = createServer((req, res) => {
-  const origin = req.headers.origin;
-  if (origin === 'https://app.example.test') res.setHeader('Access-Control-Allow-Origin', origin);
-  if (req.method === 'OPTIONS') {
-    res.setHeader('Access-Control-Allow-Methods', 'GET, POST');
-    res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
-    return res.writeHead(204).end();
-  }
-  if (req.url === '/livez') return res.writeHead(req.headers.authorization ? 200 : 401).end();
-  if (req.url === '/readyz') return res.end(JSON.stringify({ status: 'ready', redis: 'redis://default:hunter22@10.0.0.5:6379' }));
-  res.writeHead(404).end();
-});
-server.listen(Number(process.env.PORT), process.env.HOST);
-`;
-
-describe('checks without a planted fault in the reference target', () => {
-  it('fails health.live, health.ready and cors.allowed-origin on a target that deserves it', {
-    timeout: 120_000,
-  }, async () => {
-    const dir = tempDir('shakedown-hardening-bad-');
-    writeFileSync(path.join(dir, 'bad-target.mjs'), MISBEHAVING_TARGET);
-    writeConfig(
-      dir,
-      `import { defineConfig } from ${JSON.stringify(SHAKEDOWN_IMPORT)};
-export default defineConfig({
-  stack: { kind: 'local', command: ['node', 'bad-target.mjs'], readyUrl: '/readyz' },
-  scenarios: { dir: 'scenarios' },
-});
-`,
-    );
-    mkdirSync(path.join(dir, 'scenarios'));
-    writeFileSync(
-      path.join(dir, 'scenarios/hardening.scenario.ts'),
-      `import { hardeningScenario } from ${JSON.stringify(SHAKEDOWN_IMPORT)};
-export default hardeningScenario({ cors: { allowedOrigins: ['https://app.example.test'] } });
-`,
-    );
-    const result = await runCli(['scenarios'], { cwd: dir });
-    expect(result.code, result.stderr).toBe(1);
-    const summary = readSummary(latestRunDir(path.join(dir, 'reports')));
-    const check = (id: string) => checksWithId(summary, id)[0];
-    expect(check('health.live').verdict).toBe('fail');
-    expect(check('health.live').message).toMatch(/answered 401 without credentials/);
-    expect(check('health.ready').verdict).toBe('fail');
-    expect(check('health.ready').message).toMatch(/the body contains a URL with a password/);
-    expect(JSON.stringify(check('health.ready').evidence)).not.toContain('hunter22');
-    expect(check('cors.allowed-origin').verdict).toBe('fail');
-    expect(check('cors.allowed-origin').message).toMatch(/lacks Vary: Origin/);
-    expect(check('cors.no-reflection').verdict).toBe('pass');
-  });
-});

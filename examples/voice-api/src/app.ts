@@ -92,7 +92,8 @@ export function createVoiceApi(
     if (lifecycle.draining() && !faults.has('shutdown-no-readiness'))
       return { ready: false, reason: 'shutting down' };
     if (!lifecycle.started()) return { ready: false, reason: 'starting' };
-    if (redis && !redis.isReady) return { ready: false, reason: 'redis is unavailable' };
+    if (redis && !redis.isReady && !faults.has('readiness-ignores-redis'))
+      return { ready: false, reason: 'redis is unavailable' };
     return { ready: true };
   };
 
@@ -109,7 +110,16 @@ export function createVoiceApi(
     headerLimit,
   );
   app.use(metrics.middleware);
-  app.use(healthRoutes(readiness, metrics.registry, ctx.limiters.health));
+  app.use(
+    healthRoutes(readiness, metrics.registry, {
+      limiter: ctx.limiters.health,
+      livenessAuth: faults.has('health-auth') ? ctx.auth.requireBearer : undefined,
+      // The "helpful" debug dump: the effective configuration, secrets and Redis password included.
+      readinessDetails: faults.has('health-leak')
+        ? { config: { ...config, faults: [...faults] } }
+        : undefined,
+    }),
+  );
   app.use(webhookRoutes(ctx), sessionRoutes(ctx), voiceRoutes(ctx), slowRoutes(ctx));
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -41,11 +41,18 @@ export function requestIdOf(res: Response): string {
   return String(res.getHeader('X-Request-Id') ?? '');
 }
 
-export function sendProblem(res: Response, status: number, detail?: string): void {
+/** `extensions` are extra members (RFC 9457 §3.2), after the standard ones. */
+export function sendProblem(
+  res: Response,
+  status: number,
+  detail?: string,
+  extensions?: Record<string, unknown>,
+): void {
   const [slug, title] = TITLES[status] ?? TITLES[500];
   const body: Problem = { type: PROBLEM_BASE + slug, title, status, requestId: requestIdOf(res) };
   if (detail) body.detail = detail;
-  res.status(status).type('application/problem+json').send(JSON.stringify(body));
+  const json = JSON.stringify({ ...body, ...extensions });
+  res.status(status).type('application/problem+json').send(json);
 }
 
 export const notFound: RequestHandler = (req, res) => {

@@ -42,8 +42,10 @@ const EXPOSED_HEADERS = 'X-Request-Id, Location, Retry-After, RateLimit, RateLim
 export function cors(allowedOrigins: readonly string[], faults: Faults): RequestHandler {
   const allowed = new Set(allowedOrigins);
   const reflectAny = faults.has('cors-reflect');
+  // Without Vary: Origin a shared cache may serve one origin's CORS answer to another (cors-no-vary).
+  const vary = !faults.has('cors-no-vary');
   return (req, res, next) => {
-    res.vary('Origin');
+    if (vary) res.vary('Origin');
     const origin = req.get('Origin');
     const isAllowed = origin !== undefined && (reflectAny || allowed.has(origin));
     if (isAllowed) {

@@ -37,12 +37,18 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
   let server: HttpServer | undefined;
   let isStarted = false;
   let shutdownPromise: Promise<void> | undefined;
+  // shutdown-accept-hang: set after the drain, when new requests are ignored instead of refused.
+  let ignoreNew = false;
+  let onNoneInFlight: (() => void) | undefined;
 
   const connectionHeader: RequestHandler = (_req, res, next) => {
     if (shutdownPromise) res.setHeader('Connection', 'close');
     inFlight.add(res);
-    res.once('close', () => inFlight.delete(res));
-    next();
+    res.once('close', () => {
+      inFlight.delete(res);
+      if (inFlight.size === 0) onNoneInFlight?.();
+    });
+    if (!ignoreNew) next();
   };
 
   async function run(signal: string): Promise<void> {
@@ -51,6 +57,15 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
     await sleep(config.shutdownDrainMs);
     logger.info({ inFlight: inFlight.size }, 'drain over; no longer accepting connections');
     if (!server) return closeBackends();
+    if (config.faults.has('shutdown-accept-hang')) {
+      // The bug: "stop accepting" is a flag that leaves new requests unanswered while the listener
+      // stays open, and the wait for open requests counts those too: each hangs until its client gives up.
+      ignoreNew = true;
+      await new Promise<void>((resolve) => {
+        onNoneInFlight = resolve;
+        if (inFlight.size === 0) resolve();
+      });
+    }
     const httpServer = server;
     const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     // Keep-alive connections that become idle after their last response are closed as they appear.
@@ -105,11 +120,18 @@ export function installSignalHandlers(
 ): void {
   const { config, logger } = api;
   let deadlineArmed = false;
+  let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (config.faults.has('shutdown-abrupt')) {
       logger.info({ signal }, 'exiting now');
       return exit(0);
     }
+    if (signalled && config.faults.has('shutdown-second-signal-exit')) {
+      // The bug: "press Ctrl-C again to force quit", also for the orchestrator's repeated SIGTERM.
+      logger.warn({ signal }, 'second signal; forcing exit');
+      return exit(1);
+    }
+    signalled = true;
     if (!deadlineArmed && !config.faults.has('shutdown-hang')) {
       deadlineArmed = true;
       setTimeout(() => {

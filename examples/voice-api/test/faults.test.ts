@@ -1,4 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { FaultName } from '../src/faults.ts';
 import {
@@ -6,6 +8,7 @@ import {
   type CallResult,
   call,
   createSession,
+  freePort,
   hasRedis,
   type InProcess,
   metricValue,
@@ -178,7 +181,7 @@ describe('contract faults', () => {
     });
     expect(created.json().callerRef).toBe('crm-42');
     expect(await specViolations('POST', '/v1/sessions', created)).toEqual([
-      'body / must NOT have additional properties',
+      'body /callerRef is writeOnly and must not be in a response',
     ]);
     const got = await call(t.url, `/v1/sessions/${created.json().id}`, { headers: await bearer(t.env) });
     expect(got.json().callerRef).toBe('crm-42');
@@ -207,6 +210,35 @@ describe('hardening faults', () => {
     });
     expect(res.headers['access-control-allow-origin']).toBe('https://evil.example');
     expect(res.headers['access-control-allow-credentials']).toBe('true');
+  });
+
+  it('cors-no-vary: an allowed origin is answered without Vary: Origin', async () => {
+    const origin = 'https://app.example.test';
+    const res = await call((await withFault('cors-no-vary', { CORS_ORIGINS: origin })).url, '/livez', {
+      headers: { Origin: origin },
+    });
+    expect(res.headers['access-control-allow-origin']).toBe(origin);
+    expect(res.headers.vary ?? '').not.toMatch(/origin/i);
+  });
+
+  it('health-auth: /livez wants a bearer token', async () => {
+    const t = await withFault('health-auth');
+    expect((await call(t.url, '/livez')).status).toBe(401);
+    expect((await call(t.url, '/livez', { headers: await bearer(t.env) })).status).toBe(200);
+    expect((await call(t.url, '/readyz')).status).toBe(200);
+  });
+
+  it('health-leak: /readyz shows the configuration, secrets and Redis password included', async () => {
+    const t = await withFault('health-leak');
+    const ready = await call(t.url, '/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.text).toContain(t.env.JWT_SECRET);
+    expect(ready.text).toContain(t.env.WEBHOOK_SECRET);
+    // Nothing listens there: the 503 answer still carries the URL, password and all.
+    const redisUrl = `redis://default:pw-${randomUUID()}@127.0.0.1:${await freePort()}`;
+    const notReady = await call((await withFault('health-leak', { REDIS_URL: redisUrl })).url, '/readyz');
+    expect(notReady.status).toBe(503);
+    expect(notReady.json().config.redisUrl).toBe(redisUrl);
   });
 
   it('body-limit-off: a 1 MB body is read instead of refused with 413', async () => {
@@ -324,6 +356,40 @@ describe('process faults', () => {
     expect((await target.exited).signal).toBe('SIGKILL');
   });
 
+  it('shutdown-accept-hang: after the drain a new connection is accepted and never answered', async () => {
+    const target = await spawnVoiceApi({
+      VOICE_API_FAULTS: 'shutdown-accept-hang',
+      SHUTDOWN_DRAIN_MS: '200',
+    });
+    const inFlight = slow(target.url, await bearer(target.env), 1000);
+    await sleep(100);
+    target.child.kill('SIGTERM');
+    await waitFor(() => target.output().includes('"msg":"drain over'), 8000);
+    const late = hangingGet(target.url, '/livez');
+    expect(await inFlight).toMatchObject({ status: 200 });
+    await sleep(500);
+    expect(late.state).toEqual({ connected: true, answered: false });
+    expect(target.child.exitCode, 'the unanswered request holds the exit').toBeNull();
+    late.abandon();
+    expect((await target.exited).code).toBe(0);
+  });
+
+  it('shutdown-second-signal-exit: a second SIGTERM during the drain exits and cuts in-flight work', async () => {
+    const target = await spawnVoiceApi({
+      VOICE_API_FAULTS: 'shutdown-second-signal-exit',
+      SHUTDOWN_DRAIN_MS: '1000',
+    });
+    const inFlight = slow(target.url, await bearer(target.env), 1500);
+    await sleep(100);
+    target.child.kill('SIGTERM');
+    await waitFor(() => target.output().includes('"msg":"shutdown started'));
+    // The first signal starts the normal drain.
+    expect((await call(target.url, '/readyz')).status).toBe(503);
+    target.child.kill('SIGTERM');
+    expect((await target.exited).code).toBe(1);
+    expect(await inFlight).toBeInstanceOf(Error);
+  });
+
   it('secret-placeholder-ok: JWT_SECRET=changeme is accepted', async () => {
     const target = await spawnVoiceApi({
       VOICE_API_FAULTS: 'secret-placeholder-ok',
@@ -333,3 +399,20 @@ describe('process faults', () => {
     expect((await call(target.url, '/readyz')).status).toBe(200);
   });
 });
+
+/** A GET that records whether its connection was accepted and whether any answer came. */
+function hangingGet(url: string, path: string) {
+  const state = { connected: false, answered: false };
+  const req = request(new URL(path, url), { agent: false }, (res) => {
+    state.answered = true;
+    res.resume();
+  });
+  req.on('socket', (socket) =>
+    socket.once('connect', () => {
+      state.connected = true;
+    }),
+  );
+  req.on('error', () => {});
+  req.end();
+  return { state, abandon: () => req.destroy() };
+}

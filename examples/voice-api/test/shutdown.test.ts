@@ -73,7 +73,7 @@ describe('graceful shutdown', () => {
 
   it('exits non-zero when the hard deadline passes', async () => {
     const target = await spawnVoiceApi({ SHUTDOWN_DRAIN_MS: '100', SHUTDOWN_DEADLINE_MS: '800' });
-    const inFlight = call(target.url, '/v1/slow?ms=5000', { headers: await bearer(target.env) }).catch(
+    const inFlight = call(target.url, '/v1/slow?ms=20000', { headers: await bearer(target.env) }).catch(
       (err) => err,
     );
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -81,7 +81,8 @@ describe('graceful shutdown', () => {
     target.child.kill('SIGTERM');
     const { code } = await target.exited;
     expect(code).toBe(1);
-    expect(Date.now() - signalledAt).toBeLessThan(2500);
+    // Cut by the deadline, long before the 20 s request would have finished (loose for a busy machine).
+    expect(Date.now() - signalledAt).toBeLessThan(10_000);
     expect(target.output()).toContain('shutdown deadline exceeded');
     await inFlight;
   });

@@ -52,9 +52,23 @@ export async function specViolations(
   const content = documented.content[mediaType];
   if (!content) return [...problems, `content type ${mediaType} is not one of ${contentTypes.join(', ')}`];
   if (mediaType.endsWith('json')) {
-    for (const error of schemaErrors(content.schema, res.json())) problems.push(`body ${error}`);
+    const body = res.json();
+    for (const error of schemaErrors(content.schema, body)) problems.push(`body ${error}`);
+    for (const leak of writeOnlyLeaks(content.schema, body)) problems.push(`body ${leak}`);
   }
   return problems;
+}
+
+/** Properties a response carries although the schema marks them writeOnly (ajv does not check this). */
+function writeOnlyLeaks(schema: Json | undefined, value: unknown, at = ''): string[] {
+  if (!schema || typeof value !== 'object' || value === null) return [];
+  if (Array.isArray(value))
+    return value.flatMap((item, i) => writeOnlyLeaks(schema.items, item, `${at}/${i}`));
+  return Object.entries<Json>(schema.properties ?? {}).flatMap(([name, property]) => {
+    if (!(name in value)) return [];
+    if (property.writeOnly) return [`${at}/${name} is writeOnly and must not be in a response`];
+    return writeOnlyLeaks(property, (value as Json)[name], `${at}/${name}`);
+  });
 }
 
 export async function expectSpec(method: string, pathTemplate: string, res: CallResult): Promise<void> {

@@ -4,17 +4,24 @@ import { methodNotAllowed, sendProblem } from '../problem.ts';
 
 export type Readiness = () => { ready: true } | { ready: false; reason: string };
 
-/** Probes and metrics: no auth, and no rate limit unless the `rate-limit-health` fault adds one. */
-export function healthRoutes(
-  readiness: Readiness,
-  registry: Registry,
-  limiter: RequestHandler | undefined,
-): Router {
+export interface HealthOptions {
+  /** Only with the `rate-limit-health` fault: probes are counted and limited. */
+  limiter?: RequestHandler;
+  /** Only with the `health-auth` fault: the liveness probe wants a bearer token. */
+  livenessAuth?: RequestHandler;
+  /** Only with the `health-leak` fault: extra members in every readiness answer. */
+  readinessDetails?: Record<string, unknown>;
+}
+
+/** Probes and metrics: no auth, no rate limit and nothing but the status, unless a fault adds it. */
+export function healthRoutes(readiness: Readiness, registry: Registry, options: HealthOptions = {}): Router {
   const router = Router();
-  const limited = limiter ? [limiter] : [];
+  const limited = options.limiter ? [options.limiter] : [];
+  const guarded = options.livenessAuth ? [options.livenessAuth] : [];
+  const details = options.readinessDetails;
   router
     .route('/livez')
-    .get(...limited, (_req, res) => {
+    .get(...limited, ...guarded, (_req, res) => {
       res.json({ status: 'ok' });
     })
     .all(methodNotAllowed(['GET']));
@@ -22,8 +29,8 @@ export function healthRoutes(
     .route('/readyz')
     .get(...limited, (_req, res) => {
       const state = readiness();
-      if (state.ready) res.json({ status: 'ready' });
-      else sendProblem(res, 503, state.reason);
+      if (state.ready) res.json({ status: 'ready', ...details });
+      else sendProblem(res, 503, state.reason, details);
     })
     .all(methodNotAllowed(['GET']));
   router

@@ -1,0 +1,66 @@
+import type { ScenarioDefinition } from '../../define.ts';
+import { parseScenarioOptions } from '../options.ts';
+import { type ReplicasScenarioOptions, replicasOptionsSchema } from './options.ts';
+import { readyTracksDependencies } from './ready-dependencies.ts';
+import { rollingRestart } from './rolling-restart.ts';
+import { sharedLimit } from './shared-limit.ts';
+import { findTopology } from './topology.ts';
+
+export type { ReplicasScenarioOptions } from './options.ts';
+
+const CHECKS = {
+  sharedLimit: [
+    'rate-limit.shared-across-replicas',
+    'The rate limit holds for the whole stack, not per replica',
+  ],
+  rollingRestart: [
+    'shutdown.rolling-restart',
+    'Restarting the replicas one by one under load loses no request and no session',
+  ],
+  readiness: [
+    'health.ready-tracks-dependencies',
+    'Readiness reports a lost dependency on every replica and recovers with it, liveness stays up',
+  ],
+} as const;
+
+// A rolling restart waits for exits and readiness; its own bounds (graceSec, readyWithinSec) apply first.
+const DEFAULT_CHECK_TIMEOUT_SEC = 600;
+
+/**
+ * What only a stack of several replicas behind a load balancer can show (the compose stack): a rate
+ * limit shared by the replicas, a rolling restart nobody notices, readiness that follows Redis. On
+ * any other stack every check is skipped with the reason. Checks run in that order, the Redis outage
+ * last; the stack is whole again after each.
+ */
+export function replicasScenario(options: ReplicasScenarioOptions = {}): ScenarioDefinition {
+  const o = parseScenarioOptions('replicasScenario', replicasOptionsSchema, options);
+  return {
+    name: 'replicas',
+    options: { checkTimeoutSec: o.checkTimeoutSec ?? DEFAULT_CHECK_TIMEOUT_SEC },
+    async run(ctx) {
+      const topology = findTopology(ctx, o);
+      const cannot = (key: keyof typeof CHECKS) =>
+        typeof topology === 'string'
+          ? topology
+          : o[key] === false
+            ? `disabled in the scenario options (${key}: false)`
+            : '';
+      const { sharedLimit: limit, rollingRestart: rolling, readiness } = o;
+      await ctx.check(...CHECKS.sharedLimit, async (c) =>
+        typeof topology === 'string' || !limit
+          ? c.skip(cannot('sharedLimit'))
+          : sharedLimit(ctx, c, topology, limit),
+      );
+      await ctx.check(...CHECKS.rollingRestart, async (c) =>
+        typeof topology === 'string' || !rolling
+          ? c.skip(cannot('rollingRestart'))
+          : rollingRestart(ctx, c, topology, rolling, o.readyPath),
+      );
+      await ctx.check(...CHECKS.readiness, async (c) =>
+        typeof topology === 'string' || !readiness
+          ? c.skip(cannot('readiness'))
+          : readyTracksDependencies(ctx, c, topology, readiness, o),
+      );
+    },
+  };
+}
