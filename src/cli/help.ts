@@ -5,7 +5,7 @@ Usage: shakedown <command> [options]
 Commands
   run                       contracts, then scenarios, then soak, per the profile
   contracts                 validate the running API against its OpenAPI spec
-  scenarios [name...]       rate-limit, webhook-replay, graceful-shutdown, hardening (all by default)
+  scenarios [name...]       rate-limit, webhook-replay, graceful-shutdown, hardening, replicas (all by default)
   soak                      long socket.io voice-session run with leak and drift verdicts
   load                      HTTP load (closed or open model)
   report <runDir>           rebuild summary.json, junit.xml and index.html from events.ndjson

@@ -96,7 +96,9 @@ export function gracefulShutdownScenario(options: GracefulShutdownOptions = {}):
     name: 'graceful-shutdown',
     async run(ctx) {
       const cannot = !ctx.stack.can.signal
-        ? `a ${ctx.stack.kind} stack cannot signal the target; run against --stack local (or compose)`
+        ? ctx.stack.kind === 'compose'
+          ? 'a compose stack has several replicas and no single target to signal; shutdown.rolling-restart in the replicas scenario covers it'
+          : `a ${ctx.stack.kind} stack cannot signal the target; run against --stack local`
         : !ctx.stack.can.restart
           ? `a ${ctx.stack.kind} stack cannot restart the target afterwards`
           : undefined;
