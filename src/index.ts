@@ -38,6 +38,7 @@ export type {
   AckResult,
   CustomMetric,
   SessionContext,
+  SessionHttp,
   SoakOptions,
   SoakScript,
   SoakSocket,

@@ -1,0 +1,266 @@
+/**
+ * What a soak costs the machine running it, against a bare socket.io-client script doing the same
+ * emits and acks against the same server at the same time:
+ *
+ *   - CPU per acked event (whole process, after warm-up), as a ratio to the bare script (goal ≤ 1.5×);
+ *   - RSS per session (marginal: window growth over session growth) and in total;
+ *   - sessions held on one worker with the generator's event-loop p99 (goal < 50 ms), and the
+ *     sessions one core could hold at this CPU cost (projected; goal ≥ 2,000 at 2 events/s);
+ *   - the generator's RSS growth from the first to the last window after warm-up (goal < 5% over 15 min).
+ *
+ *   node bench/soak.bench.ts                      # 200 sessions, 30 s
+ *   BENCH_SESSIONS=2000 BENCH_DURATION_SEC=900 node bench/soak.bench.ts
+ *
+ * No assertions: it prints a table and one JSON line.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { mintHs256Token } from '../src/http/jwt.ts';
+import type { RunSummary } from '../src/report/model.ts';
+import { freePort } from '../src/stack/free-port.ts';
+
+const ROOT = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
+const sessions = Number(process.env.BENCH_SESSIONS ?? 200);
+const durationSec = Number(process.env.BENCH_DURATION_SEC ?? 30);
+const eventsPerSec = Number(process.env.BENCH_EVENTS_PER_SEC ?? 2);
+const warmupSec = Number(process.env.BENCH_WARMUP_SEC ?? Math.min(120, Math.max(10, durationSec / 5)));
+const windowSec = durationSec >= 300 ? 10 : 5;
+
+const secrets = {
+  JWT_SECRET: randomBytes(32).toString('base64url'),
+  WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
+};
+
+const server = await startServer();
+try {
+  const token = await mintHs256Token(secrets.JWT_SECRET);
+  process.stderr.write(
+    `bench: ${sessions} sessions × ${eventsPerSec} ev/s, ${durationSec} s (${warmupSec} s warm-up)\n`,
+  );
+  // Side by side, so both pay for the same machine load (this bench runs on shared CI machines too).
+  process.stderr.write('bench: shakedown soak and the bare socket.io-client reference, side by side…\n');
+  const [bare, soak] = await Promise.all([runBare(server.url, token), runSoak(server.url)]);
+  report(bare, soak);
+} finally {
+  server.process.kill('SIGKILL');
+}
+
+async function startServer(): Promise<{ url: string; process: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(ROOT, 'examples/voice-api/src/server.ts')], {
+    env: {
+      ...process.env,
+      ...secrets,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      RATE_LIMITS: 'sessions=1000000/60,token=1000000/60,transcripts=1000000/60',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const ok = await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return { url, process: child };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error('the voice-api did not become ready');
+}
+
+interface Bare {
+  sessions: number;
+  acked: number;
+  cpuMs: number;
+  wallMs: number;
+  rssBytes: number;
+}
+
+async function runBare(url: string, token: string): Promise<Bare> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bench/bare-socketio-client.ts')], {
+    env: {
+      ...process.env,
+      BARE_URL: url,
+      BARE_TOKEN: token,
+      BARE_SESSIONS: String(sessions),
+      BARE_EVENTS_PER_SEC: String(eventsPerSec),
+      BARE_WARMUP_SEC: String(warmupSec),
+      BARE_DURATION_SEC: String(durationSec),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  await new Promise((resolve) => child.on('exit', resolve));
+  return JSON.parse(out.trim().split('\n').at(-1)!) as Bare;
+}
+
+interface Soak {
+  summary: RunSummary;
+  cpuMs: number;
+  acked: number;
+  wallMs: number;
+}
+
+async function runSoak(url: string): Promise<Soak> {
+  const dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'shakedown-bench-')));
+  const api = pathToFileURL(path.join(ROOT, 'src/index.ts')).href;
+  writeFileSync(
+    path.join(dir, 'shakedown.config.ts'),
+    `import { defineConfig, mintHs256Token } from ${JSON.stringify(api)};
+export default defineConfig({
+  secrets: ${JSON.stringify(secrets)},
+  target: { auth: { type: 'bearer', token: () => mintHs256Token(${JSON.stringify(secrets.JWT_SECRET)}) } },
+  soak: ${JSON.stringify({
+    script: path.join(ROOT, 'soak/voice-sessions.soak.ts'),
+    sessions,
+    eventsPerSec,
+    durationSec,
+    warmupSec,
+    rampUpSec: Math.min(10, warmupSec),
+    windowSec,
+    // Sessions live the whole run and share one source address, like the bare script's.
+    sessionLifetimeSec: durationSec * 2,
+    loopbackSources: 0,
+  })},
+  reporters: ['json'],
+});
+`,
+  );
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'bin/shakedown.js'), 'soak', '--quiet', '--target', url],
+    {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  const pid = child.pid!;
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const runDir = () => realpathSync(path.join(dir, 'reports', 'latest'));
+
+  // CPU from /proc at the soak's steady start and end, located by its epoch (the suite-start event).
+  let epochMs: number | null = null;
+  let cpuAtSteady: { ms: number; at: number } | null = null;
+  let cpuAtEnd: { ms: number; at: number } | null = null;
+  while (cpuAtEnd === null) {
+    await new Promise((r) => setTimeout(r, 200));
+    epochMs ??= suiteStart(runDir);
+    if (epochMs === null) continue;
+    const now = Date.now();
+    if (!cpuAtSteady && now >= epochMs + warmupSec * 1000) cpuAtSteady = { ms: processCpuMs(pid), at: now };
+    if (cpuAtSteady && now >= epochMs + durationSec * 1000) cpuAtEnd = { ms: processCpuMs(pid), at: now };
+  }
+  await exited;
+  const summary = JSON.parse(readFileSync(path.join(runDir(), 'summary.json'), 'utf8')) as RunSummary;
+  rmSync(dir, { recursive: true, force: true });
+  const steady = summary.suites[0].intervals.filter(
+    (i) => i.startMs >= warmupSec * 1000 && i.endMs <= durationSec * 1000,
+  );
+  return {
+    summary,
+    cpuMs: cpuAtEnd.ms - cpuAtSteady!.ms,
+    acked: steady.reduce((n, i) => n + (i.metrics.counters.events_acked ?? 0), 0),
+    wallMs: cpuAtEnd.at - cpuAtSteady!.at,
+  };
+}
+
+function suiteStart(runDir: () => string): number | null {
+  try {
+    const line = readFileSync(path.join(runDir(), 'events.ndjson'), 'utf8')
+      .split('\n')
+      .find((l) => l.includes('"type":"suite-start"'));
+    return line ? Date.parse(JSON.parse(line).at) : null;
+  } catch {
+    return null;
+  }
+}
+
+function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) / 100) * 1000;
+}
+
+function report(bare: Bare, soak: Soak): void {
+  const intervals = soak.summary.suites[0].intervals;
+  const steady = intervals.filter((i) => i.startMs >= warmupSec * 1000 && i.endMs <= durationSec * 1000);
+  const gauge = (i: (typeof intervals)[number], name: string) => i.metrics.gauges[name] ?? 0;
+  const first = steady[0];
+  const last = steady.at(-1)!;
+  const soakUsPerEvent = (soak.cpuMs * 1000) / Math.max(1, soak.acked);
+  const bareUsPerEvent = (bare.cpuMs * 1000) / Math.max(1, bare.acked);
+  const soakCpuPct = (soak.cpuMs / soak.wallMs) * 100;
+  const heldSessions = steady.reduce((n, i) => n + gauge(i, 'sessions_active_avg'), 0) / steady.length;
+  const loopP99Max = Math.max(...steady.map((i) => gauge(i, 'generator_event_loop_p99_ms')));
+  const rssSteady = gauge(last, 'generator_rss_bytes');
+  // Marginal memory per session: between the first window (ramp-up under way) and the steady state.
+  const rampWindow = intervals[0];
+  const marginal =
+    (rssSteady - gauge(rampWindow, 'generator_rss_bytes')) /
+    Math.max(1, heldSessions - gauge(rampWindow, 'sessions_active'));
+  const rssGrowthPct =
+    ((rssSteady - gauge(first, 'generator_rss_bytes')) / gauge(first, 'generator_rss_bytes')) * 100;
+  const projectedPerCore =
+    soakCpuPct > 0 ? Math.floor((heldSessions * 100) / soakCpuPct) : Number.POSITIVE_INFINITY;
+
+  const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
+  const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+  const rows: [string, string, string, string][] = [
+    ['', 'shakedown soak', 'bare socket.io-client', 'ratio'],
+    ['acked events after warm-up', String(soak.acked), String(bare.acked), ''],
+    [
+      'CPU per acked event',
+      `${soakUsPerEvent.toFixed(1)} µs`,
+      `${bareUsPerEvent.toFixed(1)} µs`,
+      `${(soakUsPerEvent / bareUsPerEvent).toFixed(2)}× (goal ≤ 1.5×)`,
+    ],
+    ['RSS total', mib(rssSteady), mib(bare.rssBytes), (rssSteady / bare.rssBytes).toFixed(2)],
+    [
+      'RSS per session (total / sessions)',
+      kib(rssSteady / heldSessions),
+      kib(bare.rssBytes / bare.sessions),
+      '',
+    ],
+    ['RSS per session (marginal)', kib(marginal), '', ''],
+  ];
+  const width = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  for (const row of rows) process.stdout.write(`${row.map((cell, c) => cell.padEnd(width[c])).join('  ')}\n`);
+  process.stdout.write(
+    `\nsessions held on 1 worker: ${heldSessions.toFixed(0)} of ${sessions} at ${eventsPerSec} ev/s, generator event-loop p99 max ${loopP99Max.toFixed(1)} ms (goal < 50), process CPU ${soakCpuPct.toFixed(0)}% of a core → ~${projectedPerCore} sessions per core projected (goal ≥ 2,000)\n`,
+  );
+  process.stdout.write(
+    `generator RSS ${mib(gauge(first, 'generator_rss_bytes'))} → ${mib(rssSteady)} from ${first.startMs / 1000} s to ${last.endMs / 1000} s: ${rssGrowthPct.toFixed(1)}% (goal < 5% from minute 2 to 15 in a 15-minute run)\n`,
+  );
+  process.stdout.write(
+    `${JSON.stringify({
+      bench: 'soak.generator-cost',
+      sessions,
+      eventsPerSec,
+      durationSec,
+      cpuPerAckedEventUs: {
+        shakedown: soakUsPerEvent,
+        bare: bareUsPerEvent,
+        ratio: soakUsPerEvent / bareUsPerEvent,
+      },
+      rssPerSessionBytes: {
+        shakedownTotal: rssSteady / heldSessions,
+        shakedownMarginal: marginal,
+        bareTotal: bare.rssBytes / bare.sessions,
+      },
+      heldSessions,
+      generatorEventLoopP99MaxMs: loopP99Max,
+      projectedSessionsPerCore: projectedPerCore,
+      generatorRssGrowthPct: rssGrowthPct,
+    })}\n`,
+  );
+}

@@ -1,0 +1,279 @@
+import type { Socket } from 'socket.io-client';
+import type { MetricSet } from '../metrics/metric-set.ts';
+import type { AckResult, EmitOptions, ExpectOptions, SoakSocket } from './define.ts';
+
+interface PendingAck {
+  seq: number | undefined;
+  intendedAt: number;
+  deadline: number;
+  done: boolean;
+  resolve(result: AckResult<never>): void;
+}
+
+interface Waiter {
+  match: (payload: unknown) => boolean;
+  intendedAt: number | undefined;
+  metric: string;
+  deadline: number;
+  resolve(payload: unknown): void;
+}
+
+/** Sequence bookkeeping for one pushed event: which seqs arrived, and the highest so far. */
+interface SeqTrack {
+  seen: Set<number>;
+  max: number;
+}
+
+const SEQ_MEMORY = 4096;
+
+export interface SocketHost {
+  readonly metrics: MetricSet;
+  readonly ackTimeoutMs: number;
+  now(): number;
+  release(socket: InstrumentedSocket): void;
+}
+
+/**
+ * A socket.io client that measures what a voice session cares about: ack round trips from the
+ * intended send time, lost/late acks, pushed replies matched to their request, duplicates and
+ * out-of-order arrivals, and every disconnect and reconnect with its reason. Timeouts are checked by
+ * the worker's one sweep timer (`sweep`), not a timer per event.
+ */
+export class InstrumentedSocket implements SoakSocket {
+  readonly raw: Socket;
+  readonly #host: SocketHost;
+  readonly #pending = new Set<PendingAck>();
+  readonly #waiters = new Map<string, Waiter[]>();
+  readonly #seqTracks = new Map<string, SeqTrack>();
+  readonly #drainers: (() => void)[] = [];
+  #maxAckedSeq = -1;
+  #expectingDisconnect = false;
+  #closed = false;
+  #disconnectedAt: number | undefined;
+
+  constructor(raw: Socket, host: SocketHost) {
+    this.raw = raw;
+    this.#host = host;
+    const { metrics } = host;
+    raw.on('disconnect', (reason) => {
+      if (this.#expectingDisconnect || this.#closed || reason === 'io client disconnect') {
+        this.#expectingDisconnect = false;
+        metrics.add('disconnects_expected');
+        return;
+      }
+      metrics.addLabelled('disconnects', 'reason', reason);
+      this.#disconnectedAt = host.now();
+    });
+    raw.on('connect', () => {
+      if (this.#disconnectedAt === undefined) return;
+      metrics.add('reconnects');
+      metrics.record('reconnect_ms', host.now() - this.#disconnectedAt);
+      this.#disconnectedAt = undefined;
+    });
+    raw.on('connect_error', (error: Error) => {
+      metrics.addLabelled('connect_errors', 'message', error.message);
+    });
+  }
+
+  get connected(): boolean {
+    return this.raw.connected;
+  }
+
+  get idle(): boolean {
+    return this.#pending.size === 0 && this.#waiterCount() === 0;
+  }
+
+  emitWithAck<T = unknown>(
+    event: string,
+    payload?: unknown,
+    options: EmitOptions = {},
+  ): Promise<AckResult<T>> {
+    const now = this.#host.now();
+    const { seq } = options;
+    if (seq !== undefined) this.#host.metrics.add('events_sent');
+    return new Promise<AckResult<T>>((resolve) => {
+      const entry: PendingAck = {
+        seq,
+        intendedAt: options.intendedAt ?? now,
+        deadline: now + (options.timeoutMs ?? this.#host.ackTimeoutMs),
+        done: false,
+        resolve: resolve as PendingAck['resolve'],
+      };
+      if (this.#closed) {
+        this.#settleLost(entry, 'closed');
+        return;
+      }
+      this.#pending.add(entry);
+      const args = payload === undefined ? [] : [payload];
+      this.raw.emit(event, ...args, (ack: unknown) => this.#onAck(entry, ack));
+    });
+  }
+
+  expectEvent<T = unknown>(
+    event: string,
+    match?: ((payload: T) => boolean) | Record<string, unknown>,
+    timeoutMs?: number,
+    options: ExpectOptions = {},
+  ): Promise<T | undefined> {
+    let list = this.#waiters.get(event);
+    if (!list) {
+      list = [];
+      this.#waiters.set(event, list);
+      this.raw.on(event, (payload: unknown) => this.#onEvent(event, payload));
+    }
+    if (match && typeof match === 'object' && typeof match.seq === 'number' && !this.#seqTracks.has(event)) {
+      this.#seqTracks.set(event, { seen: new Set(), max: -1 });
+    }
+    const waiters = list;
+    return new Promise<T | undefined>((resolve) => {
+      waiters.push({
+        match: toPredicate(match) as (payload: unknown) => boolean,
+        intendedAt: options.intendedAt,
+        metric: options.metric ?? 'reply_latency_ms',
+        deadline: this.#host.now() + (timeoutMs ?? this.#host.ackTimeoutMs),
+        resolve: resolve as (payload: unknown) => void,
+      });
+    });
+  }
+
+  emit(event: string, ...args: unknown[]): void {
+    this.raw.emit(event, ...args);
+  }
+
+  on(event: string, listener: (...args: unknown[]) => void): void {
+    this.raw.on(event, listener);
+  }
+
+  expectDisconnect(): void {
+    this.#expectingDisconnect = true;
+  }
+
+  drain(): Promise<void> {
+    if (this.idle) return Promise.resolve();
+    return new Promise((resolve) => this.#drainers.push(resolve));
+  }
+
+  /** The script's own close: acks still outstanding will never come, so they count as lost. */
+  close(): void {
+    this.#shut('closed');
+  }
+
+  /** The engine's close at the end of a run: outstanding acks were cut off, not lost. */
+  abandon(): void {
+    this.#shut('abandoned');
+  }
+
+  /** Settles everything past its deadline; called by the worker's sweep timer. */
+  sweep(now: number): void {
+    for (const entry of this.#pending) {
+      if (entry.deadline <= now) this.#settleLost(entry, 'timeout');
+    }
+    for (const [event, waiters] of this.#waiters) {
+      if (!waiters.some((waiter) => waiter.deadline <= now)) continue;
+      const kept = waiters.filter((waiter) => {
+        if (waiter.deadline > now) return true;
+        this.#host.metrics.addLabelled('replies_missed', 'event', event);
+        waiter.resolve(undefined);
+        return false;
+      });
+      this.#waiters.set(event, kept);
+    }
+    this.#checkDrained();
+  }
+
+  #shut(mode: 'closed' | 'abandoned'): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const entry of this.#pending) {
+      if (mode === 'closed') this.#settleLost(entry, 'closed');
+      else {
+        entry.done = true;
+        this.#pending.delete(entry);
+        if (entry.seq !== undefined) this.#host.metrics.add('events_abandoned');
+        entry.resolve({ ok: false, reason: 'closed' });
+      }
+    }
+    for (const waiters of this.#waiters.values())
+      for (const waiter of waiters.splice(0)) waiter.resolve(undefined);
+    this.raw.disconnect();
+    this.#checkDrained();
+    this.#host.release(this);
+  }
+
+  #onAck(entry: PendingAck, ack: unknown): void {
+    const { metrics } = this.#host;
+    if (entry.done) {
+      if (entry.seq !== undefined) metrics.add('events_late');
+      return;
+    }
+    entry.done = true;
+    this.#pending.delete(entry);
+    const latencyMs = this.#host.now() - entry.intendedAt;
+    if (entry.seq !== undefined) {
+      metrics.add('events_acked');
+      metrics.record('event_rtt_ms', latencyMs);
+      if (entry.seq < this.#maxAckedSeq) metrics.add('events_out_of_order');
+      else this.#maxAckedSeq = entry.seq;
+    }
+    entry.resolve({ ok: true, ack: ack as never, latencyMs });
+    this.#checkDrained();
+  }
+
+  #onEvent(event: string, payload: unknown): void {
+    const { metrics } = this.#host;
+    const track = this.#seqTracks.get(event);
+    const seq = (payload as { seq?: unknown } | null)?.seq;
+    if (track && typeof seq === 'number') {
+      if (track.seen.has(seq)) {
+        metrics.add('events_duplicated');
+        return;
+      }
+      track.seen.add(seq);
+      if (seq < track.max) metrics.add('events_out_of_order');
+      else track.max = seq;
+      if (track.seen.size > SEQ_MEMORY) {
+        for (const old of track.seen) if (old < track.max - SEQ_MEMORY / 2) track.seen.delete(old);
+      }
+    }
+    const waiters = this.#waiters.get(event) ?? [];
+    const index = waiters.findIndex((waiter) => waiter.match(payload));
+    if (index === -1) {
+      metrics.addLabelled('replies_unmatched', 'event', event);
+      return;
+    }
+    const [waiter] = waiters.splice(index, 1);
+    if (waiter.intendedAt !== undefined) metrics.record(waiter.metric, this.#host.now() - waiter.intendedAt);
+    waiter.resolve(payload);
+    this.#checkDrained();
+  }
+
+  #settleLost(entry: PendingAck, reason: 'timeout' | 'closed'): void {
+    entry.done = true;
+    this.#pending.delete(entry);
+    if (entry.seq !== undefined) this.#host.metrics.add('events_lost');
+    entry.resolve({ ok: false, reason });
+  }
+
+  #waiterCount(): number {
+    let count = 0;
+    for (const waiters of this.#waiters.values()) count += waiters.length;
+    return count;
+  }
+
+  #checkDrained(): void {
+    if (this.#drainers.length === 0 || !this.idle) return;
+    for (const resolve of this.#drainers.splice(0)) resolve();
+  }
+}
+
+function toPredicate(match: unknown): (payload: unknown) => boolean {
+  if (typeof match === 'function') return match as (payload: unknown) => boolean;
+  if (!match || typeof match !== 'object') return () => true;
+  const entries = Object.entries(match);
+  return (payload) => {
+    if (!payload || typeof payload !== 'object') return false;
+    const record = payload as Record<string, unknown>;
+    for (const [key, value] of entries) if (record[key] !== value) return false;
+    return true;
+  };
+}

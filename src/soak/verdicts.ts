@@ -1,0 +1,384 @@
+import type { MergedWindow, RunTotals } from '../metrics/aggregate.ts';
+import { Histogram, round3 } from '../metrics/histogram.ts';
+import { compareDrift, LinearTrend, type TrendFit } from '../metrics/trend.ts';
+import type { CheckResult } from '../report/model.ts';
+import type { SoakPlan } from './plan.ts';
+import type { ResourceSample, ResourceSource } from './server-resources.ts';
+
+const OFFENDERS_KEPT = 20;
+const MiB = 1024 * 1024;
+
+interface WindowNote {
+  startMs: number;
+  endMs: number;
+  [key: string]: number;
+}
+
+/** Where a window sits in the plan: warm-up, steady state (judged), ramp-down, or the final drain. */
+export interface WindowPhase {
+  afterWarmup: boolean;
+  /** After warm-up and ramp-up, before ramp-down: what sessions-held, drift and leak judge. */
+  steady: boolean;
+  /** The short window after the run while the last acks drain. */
+  drain: boolean;
+}
+
+/**
+ * Builds the soak's verdicts window by window, keeping only running fits, counts and a bounded list
+ * of offending windows, so a long soak does not grow the harness's memory.
+ */
+export class SoakJudge {
+  readonly #plan: SoakPlan;
+  readonly #rss = new LinearTrend();
+  readonly #retained = new LinearTrend();
+  #retainedWindowMin: number | undefined;
+  #retainedWindowMid = 0;
+  #resourceSource: ResourceSource = 'none';
+  #resourceOrigin = '';
+  #generatorWindows = 0;
+  readonly #overloaded: WindowNote[] = [];
+  #overloadedCount = 0;
+  #heldWindows = 0;
+  readonly #heldOffenders: WindowNote[] = [];
+  #heldOffenderCount = 0;
+  readonly #lossWindows: WindowNote[] = [];
+  readonly #driftFirst: string[] = [];
+  readonly #driftLast: string[] = [];
+  readonly #driftKeep: number;
+  #steadyWindows = 0;
+
+  constructor(plan: SoakPlan) {
+    this.#plan = plan;
+    const plannedSteady = Math.max(1, Math.floor((plan.steadyToMs - plan.steadyFromMs) / plan.windowMs));
+    this.#driftKeep = Math.max(1, Math.floor(plannedSteady / 5));
+  }
+
+  /** `drain` marks the window after the sessions were told to stop, whenever that was. */
+  phase(startMs: number, endMs: number, drain = false): WindowPhase {
+    const slack = 50;
+    const afterWarmup = startMs >= this.#plan.steadyFromMs - slack;
+    return {
+      afterWarmup,
+      steady: afterWarmup && !drain && endMs <= this.#plan.steadyToMs + slack,
+      drain,
+    };
+  }
+
+  setResourceSource(source: ResourceSource, origin: string): void {
+    this.#resourceSource = source;
+    this.#resourceOrigin = origin;
+  }
+
+  /**
+   * Server memory samples in the steady state feed the leak fits: RSS sample by sample, and the memory
+   * the program holds (JS heap used + external buffers) by its floor in each window, i.e. after the
+   * collector ran.
+   */
+  addResourceSample(sample: ResourceSample): void {
+    if (sample.atMs < this.#plan.steadyFromMs || sample.atMs > this.#plan.steadyToMs) return;
+    const minutes = (sample.atMs - this.#plan.steadyFromMs) / 60_000;
+    if (sample.rssBytes !== undefined) this.#rss.add(minutes, sample.rssBytes);
+    if (sample.heapBytes !== undefined) {
+      const retained = sample.heapBytes + (sample.externalBytes ?? 0);
+      this.#retainedWindowMin = Math.min(this.#retainedWindowMin ?? Number.POSITIVE_INFINITY, retained);
+      this.#retainedWindowMid = minutes;
+    }
+  }
+
+  addWindow(window: MergedWindow, phase: WindowPhase): void {
+    const note = { startMs: window.startMs, endMs: window.endMs };
+    const lost = window.counter('events_lost') ?? 0;
+    if (lost > 0 && this.#lossWindows.length < OFFENDERS_KEPT * 2)
+      this.#lossWindows.push({ ...note, lost, sent: window.counter('events_sent') ?? 0 });
+    if (phase.drain) return;
+    if (phase.afterWarmup) this.#judgeGenerator(window, note);
+    if (!phase.steady) return;
+    this.#steadyWindows += 1;
+    this.#judgeSessionsHeld(window, note);
+    this.#keepForDrift(window);
+    if (this.#retainedWindowMin !== undefined) {
+      this.#retained.add(this.#retainedWindowMid, this.#retainedWindowMin);
+      this.#retainedWindowMin = undefined;
+    }
+  }
+
+  get overloaded(): boolean {
+    return (
+      this.#generatorWindows > 0 && this.#overloadedShare() > this.#plan.generator.maxOverloadedWindowsPct
+    );
+  }
+
+  checks(totals: RunTotals): CheckResult[] {
+    return [
+      this.#noEventLoss(totals),
+      this.#noUnexpectedDisconnects(totals),
+      this.#memoryLeak(),
+      this.#latencyDrift(totals),
+      this.#generatorHealthy(),
+      this.#sessionsHeld(totals),
+    ];
+  }
+
+  #judgeGenerator(window: MergedWindow, note: { startMs: number; endMs: number }): void {
+    const { maxEventLoopP99Ms, maxCpuPct } = this.#plan.generator;
+    const loopP99Ms = window.gauges.get('generator_event_loop_p99_ms') ?? 0;
+    const cpuPct = window.gauges.get('generator_cpu_pct') ?? 0;
+    this.#generatorWindows += 1;
+    if (loopP99Ms > maxEventLoopP99Ms || cpuPct > maxCpuPct) {
+      this.#overloadedCount += 1;
+      if (this.#overloaded.length < OFFENDERS_KEPT)
+        this.#overloaded.push({ ...note, eventLoopP99Ms: round3(loopP99Ms), cpuPct: round3(cpuPct) });
+    }
+  }
+
+  #judgeSessionsHeld(window: MergedWindow, note: { startMs: number; endMs: number }): void {
+    const target = this.#plan.sessions;
+    const average = window.gauges.get('sessions_active_avg') ?? 0;
+    this.#heldWindows += 1;
+    const deviationPct = (Math.abs(average - target) / target) * 100;
+    if (deviationPct > this.#plan.sessionsHeldPct) {
+      this.#heldOffenderCount += 1;
+      if (this.#heldOffenders.length < OFFENDERS_KEPT)
+        this.#heldOffenders.push({ ...note, activeAvg: round3(average), deviationPct: round3(deviationPct) });
+    }
+  }
+
+  #keepForDrift(window: MergedWindow): void {
+    const rtt = window.histogram('event_rtt_ms');
+    const encoded = rtt ? rtt.encode() : new Histogram().encode();
+    if (this.#driftFirst.length < this.#driftKeep) this.#driftFirst.push(encoded);
+    this.#driftLast.push(encoded);
+    if (this.#driftLast.length > this.#driftKeep) this.#driftLast.shift();
+  }
+
+  #overloadedShare(): number {
+    return (this.#overloadedCount / this.#generatorWindows) * 100;
+  }
+
+  #noEventLoss(totals: RunTotals): CheckResult {
+    const sent = totals.counter('events_sent') ?? 0;
+    const lost = totals.counter('events_lost') ?? 0;
+    const acked = totals.counter('events_acked') ?? 0;
+    const rate = sent > 0 ? lost / sent : 0;
+    const bound = this.#plan.maxLostRate;
+    const evidence = {
+      sent,
+      acked,
+      lost,
+      lostRate: rate,
+      maxLostRate: bound,
+      late: totals.counter('events_late') ?? 0,
+      abandonedAtStop: totals.counter('events_abandoned') ?? 0,
+      repliesMissed: totals.counter('replies_missed') ?? 0,
+      ackTimeoutMs: this.#plan.ackTimeoutMs,
+      windowsWithLoss: this.#lossWindows,
+    };
+    const base = { id: 'soak.no-event-loss', title: 'No events lost', evidence };
+    if (sent === 0)
+      return {
+        ...base,
+        verdict: 'fail',
+        message: 'no events were sent: the sessions never got to stream (see the log for session failures).',
+      };
+    const ok = rate <= bound;
+    return {
+      ...base,
+      verdict: ok ? 'pass' : 'fail',
+      message: `${lost} of ${sent} events got no ack within ${this.#plan.ackTimeoutMs} ms (rate ${rate.toPrecision(3)}, allowed ${bound}).`,
+    };
+  }
+
+  #noUnexpectedDisconnects(totals: RunTotals): CheckResult {
+    const snapshot = totals.snapshot().counters;
+    const pick = (prefix: string) =>
+      Object.fromEntries(Object.entries(snapshot).filter(([name]) => name.startsWith(`${prefix}{`)));
+    const disconnects = totals.counter('disconnects') ?? 0;
+    const allowed = this.#plan.maxUnexpectedDisconnects;
+    const reconnect = totals.histogram('reconnect_ms');
+    const ok = disconnects <= allowed;
+    return {
+      id: 'soak.no-unexpected-disconnects',
+      title: 'No unexpected disconnects',
+      verdict: ok ? 'pass' : 'fail',
+      message: `${disconnects} disconnect${disconnects === 1 ? '' : 's'} the script did not ask for (allowed ${allowed}); ${totals.counter('disconnects_expected') ?? 0} sessions ended their sockets themselves.`,
+      evidence: {
+        disconnects,
+        allowed,
+        byReason: pick('disconnects'),
+        reconnects: totals.counter('reconnects') ?? 0,
+        reconnectMs: reconnect ? reconnect.summary() : null,
+        connectErrors: pick('connect_errors'),
+        expectedDisconnects: totals.counter('disconnects_expected') ?? 0,
+      },
+    };
+  }
+
+  #memoryLeak(): CheckResult {
+    const base = { id: 'soak.memory-leak', title: 'No server memory leak' };
+    if (this.#resourceSource === 'none') {
+      return {
+        ...base,
+        verdict: 'skip',
+        message:
+          'no server resource source: the target has no Prometheus endpoint at soak.metricsPath and the stack has no local PID to sample.',
+      };
+    }
+    const bounds = this.#plan.leak;
+    const rss = this.#judgeTrend(this.#rss.fit(), 'RSS');
+    const retained = this.#judgeTrend(
+      this.#retained.fit(),
+      'held memory (heap used + external, floor per window)',
+    );
+    if (!rss) {
+      return {
+        ...base,
+        verdict: 'skip',
+        message: `fewer than 3 server memory samples after warm-up (${this.#rss.n}): the steady state is too short to fit a trend.`,
+        evidence: { source: this.#resourceSource, origin: this.#resourceOrigin },
+      };
+    }
+    // RSS is what gets a process killed; the memory the program holds tells a leak from the allocator
+    // or V8 growing its heap in steps early in a run, which RSS alone cannot.
+    const leaking = rss.leaking && (retained === null || retained.leaking);
+    const describe = (t: NonNullable<typeof rss>) =>
+      `${t.label} ${signed(t.slopeBytesPerMin / MiB)} MiB/min (95% CI ${signed(t.ci95[0] / MiB)}…${signed(t.ci95[1] / MiB)}, R² ${t.r2.toFixed(2)}), ${signed(t.growthPct)}% over ${t.minutes.toFixed(1)} min`;
+    const bound = `bound ${bounds.maxSlopeBytesPerMin / MiB} MiB/min and ${bounds.maxGrowthPct}% growth`;
+    let conclusion: string;
+    if (leaking)
+      conclusion = `${retained ? 'both exceed' : 'RSS exceeds'} the ${bound}: memory keeps growing`;
+    else if (rss.leaking)
+      conclusion = `RSS exceeds the ${bound} but held memory does not: allocator or heap sizing, not a leak`;
+    else conclusion = `within the ${bound}`;
+    return {
+      ...base,
+      verdict: leaking ? 'fail' : 'pass',
+      message: `${[rss, retained]
+        .filter((t) => t !== null)
+        .map(describe)
+        .join('; ')}: ${conclusion}.`,
+      evidence: {
+        source: this.#resourceSource,
+        origin: this.#resourceOrigin,
+        bounds,
+        steadyFromMs: this.#plan.steadyFromMs,
+        rss,
+        ...(retained ? { retained } : {}),
+      },
+    };
+  }
+
+  /** A leak is a slope above the bound, a growth above the share of the baseline, and a CI above zero. */
+  #judgeTrend(fit: TrendFit | null, label: string) {
+    if (!fit) return null;
+    const { maxSlopeBytesPerMin, maxGrowthPct } = this.#plan.leak;
+    const minutes = fit.xMax - fit.xMin;
+    const baselineBytes = fit.intercept + fit.slope * fit.xMin;
+    const growthBytes = fit.slope * minutes;
+    const growthPct = baselineBytes > 0 ? (growthBytes / baselineBytes) * 100 : 0;
+    return {
+      label,
+      samples: fit.n,
+      minutes,
+      slopeBytesPerMin: fit.slope,
+      ci95: fit.slopeCi95,
+      r2: fit.r2,
+      baselineBytes,
+      growthBytes,
+      growthPct,
+      /** The fitted line, for drawing: y = interceptBytes + slopeBytesPerMin × minutes after steadyFromMs. */
+      interceptBytes: fit.intercept,
+      leaking: fit.slope > maxSlopeBytesPerMin && growthPct > maxGrowthPct && fit.slopeCi95[0] > 0,
+    };
+  }
+
+  #latencyDrift(totals: RunTotals): CheckResult {
+    const base = { id: 'soak.latency-drift', title: 'No latency drift' };
+    const n = this.#steadyWindows;
+    if (n < 2 || (totals.counter('events_acked') ?? 0) === 0) {
+      return {
+        ...base,
+        verdict: 'skip',
+        message: `not enough to compare: ${n} steady window${n === 1 ? '' : 's'} after warm-up and ${totals.counter('events_acked') ?? 0} acked events.`,
+      };
+    }
+    const k = Math.max(1, Math.floor(n / 5));
+    const merge = (encoded: string[]) => {
+      const histogram = new Histogram();
+      for (const item of encoded) histogram.add(Histogram.decode(item));
+      return histogram;
+    };
+    const first = merge(this.#driftFirst.slice(0, k));
+    const last = merge(this.#driftLast.slice(-k));
+    const { maxFactor, minDeltaMs } = this.#plan.drift;
+    const drift = compareDrift(first.percentile(95), last.percentile(95), {
+      maxFactor,
+      minDelta: minDeltaMs,
+    });
+    const spanSec = (k * this.#plan.windowMs) / 1000;
+    return {
+      ...base,
+      verdict: drift.drifted ? 'fail' : 'pass',
+      message: `event_rtt_ms p95 went from ${round3(drift.earlier)} ms (first ${spanSec} s after warm-up) to ${round3(drift.later)} ms (last ${spanSec} s): ×${Number.isFinite(drift.factor) ? drift.factor.toFixed(2) : '∞'}, ${signed(drift.delta)} ms. Fails above ×${maxFactor} when the change is also above ${minDeltaMs} ms.`,
+      evidence: {
+        metric: 'event_rtt_ms',
+        stat: 'p95',
+        firstP95Ms: round3(drift.earlier),
+        lastP95Ms: round3(drift.later),
+        factor: Number.isFinite(drift.factor) ? round3(drift.factor) : null,
+        deltaMs: round3(drift.delta),
+        bounds: { maxFactor, minDeltaMs },
+        windowsCompared: k,
+        steadyWindows: n,
+        first: first.summary(),
+        last: last.summary(),
+      },
+    };
+  }
+
+  #generatorHealthy(): CheckResult {
+    const bounds = this.#plan.generator;
+    const share = this.#generatorWindows > 0 ? this.#overloadedShare() : 0;
+    const ok = !this.overloaded;
+    return {
+      id: 'soak.generator-healthy',
+      title: 'Load generator healthy',
+      verdict: ok ? 'pass' : 'fail',
+      message: `${this.#overloadedCount} of ${this.#generatorWindows} windows after warm-up had the generator's event-loop p99 above ${bounds.maxEventLoopP99Ms} ms or its CPU above ${bounds.maxCpuPct}% (${share.toFixed(0)}%, allowed ${bounds.maxOverloadedWindowsPct}%)${ok ? '' : ': generator overloaded, results not trustworthy'}.`,
+      evidence: {
+        bounds,
+        windows: this.#generatorWindows,
+        overloadedWindows: this.#overloadedCount,
+        offenders: this.#overloaded,
+      },
+    };
+  }
+
+  #sessionsHeld(totals: RunTotals): CheckResult {
+    const base = { id: 'soak.sessions-held', title: 'Sessions held at the target' };
+    const target = this.#plan.sessions;
+    const evidence = {
+      target,
+      tolerancePct: this.#plan.sessionsHeldPct,
+      windows: this.#heldWindows,
+      offenders: this.#heldOffenders,
+      sessionsStarted: totals.counter('sessions_started') ?? 0,
+      sessionsFailed: totals.counter('sessions_failed') ?? 0,
+    };
+    if (this.#heldWindows === 0)
+      return { ...base, verdict: 'skip', message: 'no window fell between ramp-up and ramp-down.', evidence };
+    const ok = this.#heldOffenderCount === 0;
+    return {
+      ...base,
+      verdict: ok ? 'pass' : 'fail',
+      message: ok
+        ? `active sessions averaged within ${this.#plan.sessionsHeldPct}% of ${target} in all ${this.#heldWindows} windows after ramp-up (${evidence.sessionsFailed} sessions failed and were replaced).`
+        : `active sessions were off ${target} by more than ${this.#plan.sessionsHeldPct}% in ${this.#heldOffenderCount} of ${this.#heldWindows} windows (worst average ${Math.min(...this.#heldOffenders.map((o) => o.activeAvg))}); ${evidence.sessionsFailed} sessions failed.`,
+      evidence,
+    };
+  }
+}
+
+function signed(value: number): string {
+  const text = Math.abs(value) >= 10 ? value.toFixed(0) : value.toFixed(2);
+  return value > 0 ? `+${text}` : text;
+}

@@ -1,0 +1,381 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Histogram } from '../../src/metrics/histogram.ts';
+import type { RunSummary, SuiteSummary } from '../../src/report/model.ts';
+import {
+  CLI,
+  checksWithId,
+  latestRunDir,
+  REPO_ROOT,
+  readSummary,
+  runCli,
+  tempDir,
+  voiceApiConfig,
+  writeConfig,
+} from '../helpers/cli.ts';
+
+/**
+ * The soak engine against the real reference target: short runs (20–40 s, 5 s windows, a handful of
+ * sessions) on the repo's own voice-sessions script. Latency bounds are generous and the generator
+ * bound is relaxed where the test is not about it, because this machine is shared and busy; each
+ * planted fault is still far past its check's default bound.
+ */
+const SCRIPT = path.join(REPO_ROOT, 'soak/voice-sessions.soak.ts');
+const TARGET_ENV = {
+  RATE_LIMITS: 'sessions=100000/60,token=100000/60,transcripts=1000000/60',
+  LOG_LEVEL: 'warn',
+};
+const SHORT_SOAK = {
+  script: SCRIPT,
+  warmupSec: 5,
+  rampUpSec: 2,
+  windowSec: 5,
+  sessions: 5,
+  sessionLifetimeSec: 12,
+};
+const BUSY_MACHINE = { generator: { maxEventLoopP99Ms: 400, maxOverloadedWindowsPct: 50 } };
+const LOOSE_LATENCY = {
+  event_rtt_ms: ['p(95)<2000', 'p(99)<4000', 'p(99)<4000 over 60s'],
+  reply_latency_ms: ['p(95)<2000'],
+  session_connect_ms: ['p(95)<4000'],
+};
+const SOAK_CHECKS = [
+  'soak.no-event-loss',
+  'soak.no-unexpected-disconnects',
+  'soak.memory-leak',
+  'soak.latency-drift',
+  'soak.generator-healthy',
+  'soak.sessions-held',
+];
+
+const children: number[] = [];
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  for (const pid of children) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+});
+
+function soakDir(): string {
+  const dir = tempDir('shakedown-soak-');
+  dirs.push(dir);
+  return dir;
+}
+
+interface SoakRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  summary: RunSummary;
+  suite: SuiteSummary;
+  check(id: string): ReturnType<typeof checksWithId>[number];
+}
+
+function configSource(options: {
+  faults?: string[];
+  env?: Record<string, string>;
+  soak?: Record<string, unknown>;
+  thresholds?: Record<string, unknown[]>;
+}): string {
+  return voiceApiConfig({
+    faults: options.faults,
+    env: { ...TARGET_ENV, ...options.env },
+    extra: `soak: ${JSON.stringify({ ...SHORT_SOAK, ...BUSY_MACHINE, ...options.soak })},
+  thresholds: ${JSON.stringify({ ...LOOSE_LATENCY, ...options.thresholds })},
+  reporters: ['json'],`,
+  });
+}
+
+async function soak(
+  options: Parameters<typeof configSource>[0] & { runEnv?: NodeJS.ProcessEnv },
+): Promise<SoakRun> {
+  const dir = soakDir();
+  writeConfig(dir, configSource(options));
+  const result = await runCli(['soak', '--quiet'], { cwd: dir, env: options.runEnv, timeoutMs: 150_000 });
+  const summary = readSummary(latestRunDir(path.join(dir, 'reports')));
+  const suite = summary.suites.find((s) => s.kind === 'soak')!;
+  return {
+    ...result,
+    summary,
+    suite,
+    check: (id) => {
+      const found = checksWithId(summary, id);
+      expect(found, `${id} recorded once`).toHaveLength(1);
+      return found[0];
+    },
+  };
+}
+
+const explain = (run: SoakRun) =>
+  `${run.stderr}\n${run.suite?.checks.map((c) => `${c.id} ${c.verdict}: ${c.message}`).join('\n')}`;
+
+describe('soak engine on the reference target', () => {
+  it('passes a healthy target, recording every window and the metric contract', async () => {
+    // The target keeps its default rate limits (10 new sessions per 5 min per IP); the ~20 sessions of
+    // this run come from 5 loopback addresses, one per slot, as 5 callers would.
+    const run = await soak({
+      env: { RATE_LIMITS: '' },
+      soak: { durationSec: 35, drift: { minDeltaMs: 100 }, loopbackSources: 5 },
+    });
+    expect(run.code, explain(run)).toBe(0);
+    expect(run.suite).toMatchObject({
+      name: 'voice-sessions',
+      kind: 'soak',
+      verdict: 'pass',
+      completed: true,
+    });
+    for (const id of SOAK_CHECKS)
+      expect(run.check(id).verdict, `${id}: ${run.check(id).message}`).toBe('pass');
+    const thresholds = checksWithId(run.summary, 'soak.thresholds');
+    expect(thresholds.length).toBe(6);
+    for (const t of thresholds) expect(t.verdict, t.message).toBe('pass');
+    expect(thresholds.map((t) => t.evidence?.threshold)).toContainEqual({
+      metric: 'event_rtt_ms',
+      expression: 'p(99)<4000 over 60s',
+      stat: 'p(99)',
+      op: '<',
+      value: 4000,
+      observed: expect.any(Number),
+      window: 60,
+    });
+
+    // Seven 5-second windows, then the drain; every one with the names the report draws.
+    const { intervals, metrics } = run.suite;
+    expect(intervals.length).toBe(8);
+    expect(intervals.slice(0, 7).map((i) => [i.startMs, i.endMs])).toEqual(
+      [0, 5, 10, 15, 20, 25, 30].map((s) => [s * 1000, Math.min(35, s + 5) * 1000]),
+    );
+    const steady = intervals[3].metrics;
+    expect(Object.keys(steady.histograms)).toEqual(
+      expect.arrayContaining([
+        'event_rtt_ms',
+        'reply_latency_ms',
+        'session_connect_ms',
+        'http_req_ms',
+        'http_req_ms{route=POST /v1/sessions}',
+        'http_req_ms{route=POST /v1/voice/token}',
+      ]),
+    );
+    expect(steady.counters).toMatchObject({
+      events_sent: expect.any(Number),
+      events_acked: expect.any(Number),
+    });
+    expect(steady.counters.events_sent).toBeGreaterThan(30);
+    for (const gauge of [
+      'sessions_active',
+      'server_rss_bytes',
+      'server_heap_bytes',
+      'server_event_loop_lag_ms',
+      'server_open_sockets',
+      'generator_cpu_pct',
+      'generator_event_loop_p99_ms',
+      'generator_rss_bytes',
+    ]) {
+      expect(steady.gauges[gauge], gauge).toEqual(expect.any(Number));
+    }
+    expect(steady.gauges.sessions_active).toBe(5);
+    expect(steady.rates?.events_lost_rate).toBe(0);
+    const rtt = steady.histograms.event_rtt_ms;
+    expect(Histogram.decode(rtt.hdr!).count).toBe(rtt.count);
+
+    // The whole-run snapshot: counters over the run, latency after warm-up.
+    expect(metrics?.counters.events_sent).toBe(
+      intervals.reduce((n, i) => n + (i.metrics.counters.events_sent ?? 0), 0),
+    );
+    expect(metrics?.counters.events_acked).toBe(metrics?.counters.events_sent);
+    expect(metrics?.histograms.event_rtt_ms.count).toBeLessThan(metrics!.counters.events_acked);
+    expect(metrics?.counters.sessions_started).toBeGreaterThan(10);
+    expect(metrics?.counters.sessions_failed ?? 0).toBe(0);
+    expect(metrics?.rates?.http_req_failed).toBe(0);
+    expect(metrics?.rates?.events_lost_rate).toBe(0);
+  }, 120_000);
+
+  it('catches soak-leak with soak.memory-leak', async () => {
+    const run = await soak({ faults: ['soak-leak'], soak: { durationSec: 30, sessions: 10 } });
+    expect(run.code, explain(run)).toBe(1);
+    const leak = run.check('soak.memory-leak');
+    expect(leak.verdict, leak.message).toBe('fail');
+    expect(leak.evidence).toMatchObject({ source: 'prometheus', rss: { leaking: true } });
+    expect((leak.evidence!.rss as { slopeBytesPerMin: number }).slopeBytesPerMin).toBeGreaterThan(
+      10 * 1024 * 1024,
+    );
+  }, 120_000);
+
+  it('catches soak-drift with soak.latency-drift', async () => {
+    // 100 chunks/s, so the planted drift (0.05 ms per chunk handled) outgrows a busy machine's noise.
+    const run = await soak({
+      faults: ['soak-drift'],
+      soak: { durationSec: 40, sessions: 10, eventsPerSec: 10 },
+    });
+    expect(run.code, explain(run)).toBe(1);
+    const drift = run.check('soak.latency-drift');
+    expect(drift.verdict, drift.message).toBe('fail');
+    expect(drift.evidence?.factor).toBeGreaterThan(1.5);
+    expect(drift.evidence?.deltaMs).toBeGreaterThan(5);
+  }, 120_000);
+
+  it('catches soak-drop with soak.no-event-loss and soak.no-unexpected-disconnects', async () => {
+    // The first lost ack breaks an abortOnFail threshold, which ends the 60 s run early.
+    const run = await soak({
+      faults: ['soak-drop'],
+      env: { FAULT_DROP_SOCKETS_EVERY_MS: '3000' },
+      soak: { durationSec: 60, sessions: 10 },
+      thresholds: { events_lost_rate: [{ threshold: 'rate<0.001', abortOnFail: true }] },
+    });
+    expect(run.code, explain(run)).toBe(1);
+    const [abort] = checksWithId(run.summary, 'soak.thresholds').filter(
+      (c) => c.title === 'events_lost_rate: rate<0.001',
+    );
+    expect(abort.verdict).toBe('fail');
+    expect(abort.message).toContain('It aborted the run (abortOnFail)');
+    expect(run.suite.intervals.at(-1)!.endMs).toBeLessThan(50_000);
+    const loss = run.check('soak.no-event-loss');
+    expect(loss.verdict, loss.message).toBe('fail');
+    expect(loss.evidence?.lost).toBeGreaterThan(0);
+    const disconnects = run.check('soak.no-unexpected-disconnects');
+    expect(disconnects.verdict, disconnects.message).toBe('fail');
+    expect(disconnects.evidence?.byReason).toMatchObject({
+      'disconnects{reason=transport close}': expect.any(Number),
+    });
+    expect(disconnects.evidence?.reconnects).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('shows a 1 s server stall in event_rtt_ms, timed from the intended send', async () => {
+    const run = await soak({
+      faults: ['soak-stall'],
+      soak: { durationSec: 25, sessions: 10, eventsPerSec: 10 },
+      thresholds: { event_rtt_ms: ['p(99)<900'] },
+    });
+    expect(run.code, explain(run)).toBe(1);
+    expect(run.suite.metrics?.histograms.event_rtt_ms.p99).toBeGreaterThanOrEqual(900);
+    const [threshold] = checksWithId(run.summary, 'soak.thresholds').filter(
+      (c) => c.title === 'event_rtt_ms: p(99)<900',
+    );
+    expect(threshold.verdict).toBe('fail');
+    expect((threshold.evidence!.threshold as { observed: number }).observed).toBeGreaterThanOrEqual(900);
+  }, 120_000);
+
+  it('turns a starved generator into an error, never a pass', async () => {
+    const run = await soak({
+      soak: { durationSec: 20, generator: {} },
+      runEnv: { SHAKEDOWN_SOAK_STARVE_MS: '400' },
+    });
+    expect(run.code, explain(run)).toBe(1);
+    expect(run.summary.verdict).toBe('error');
+    expect(run.suite).toMatchObject({
+      verdict: 'error',
+      error: 'generator overloaded: results not trustworthy',
+    });
+    const generator = run.check('soak.generator-healthy');
+    expect(generator.verdict).toBe('fail');
+    expect(generator.message).toContain('generator overloaded, results not trustworthy');
+    expect((generator.evidence!.offenders as unknown[]).length).toBeGreaterThan(0);
+    // Sends delayed by the generator's own stalls keep their intended time, so the delay shows.
+    expect(run.suite.metrics?.histograms.event_rtt_ms.p99).toBeGreaterThanOrEqual(200);
+  }, 120_000);
+
+  it('stops gracefully on Ctrl-C: sessions end, the report is written, verdicts cover what ran', async () => {
+    // Two worker threads: their windows are merged on the main thread.
+    const { dir, child, done, runDir } = startSoak({ durationSec: 120, windowSec: 2, warmupSec: 2 }, 'warn', [
+      '--workers',
+      '2',
+    ]);
+    await waitForIntervals(runDir, 4);
+    child.kill('SIGINT');
+    const { code } = await done;
+    const summary = readSummary(latestRunDir(path.join(dir, 'reports')));
+    expect(code).toBe(summary.verdict === 'pass' ? 0 : 1);
+    expect(summary.incomplete).toBe(false);
+    const suite = summary.suites[0];
+    expect(suite.completed).toBe(true);
+    expect(suite.checks.map((c) => c.id)).toEqual(expect.arrayContaining(SOAK_CHECKS));
+    const events = readFileSync(path.join(runDir(), 'events.ndjson'), 'utf8');
+    expect(events).toContain('the soak stopped early at');
+    expect(suite.metrics?.counters.sessions_ended).toBeGreaterThanOrEqual(5);
+    const steady = suite.intervals[2].metrics;
+    expect(steady.gauges.sessions_active).toBe(5);
+    expect(Histogram.decode(steady.histograms.event_rtt_ms.hdr!).count).toBe(
+      steady.histograms.event_rtt_ms.count,
+    );
+  }, 120_000);
+
+  it('survives SIGKILL: shakedown report rebuilds the run from the windows already written', async () => {
+    const { dir, child, done, runDir } = startSoak({ durationSec: 120, windowSec: 2, warmupSec: 2 }, 'info');
+    await waitForIntervals(runDir, 3);
+    child.kill('SIGKILL');
+    await done;
+    killOrphanedTarget(runDir());
+
+    const report = await runCli(['report', runDir()], { cwd: dir, timeoutMs: 30_000 });
+    expect(report.stdout).toContain('incomplete');
+    const summary = readSummary(runDir());
+    expect(summary.incomplete).toBe(true);
+    const suite = summary.suites[0];
+    expect(suite).toMatchObject({ name: 'voice-sessions', kind: 'soak', completed: false });
+    expect(suite.intervals.length).toBeGreaterThanOrEqual(3);
+    expect(suite.intervals[1].metrics.counters.events_sent).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('rejects a missing soak script with exit 2, naming the file', async () => {
+    const dir = soakDir();
+    writeConfig(dir, configSource({ soak: { script: 'soak/nope.soak.ts' } }));
+    const result = await runCli(['soak'], { cwd: dir, timeoutMs: 60_000 });
+    expect(result.code).toBe(2);
+    const { error } = readSummary(latestRunDir(path.join(dir, 'reports')));
+    expect(error).toMatchObject({ code: 'SHK_SCRIPT_INVALID', exitCode: 2 });
+    expect(error?.message).toContain(`soak script ${path.join(dir, 'soak/nope.soak.ts')} does not exist`);
+  }, 60_000);
+});
+
+/** Starts `shakedown soak` in the background, for the tests that interrupt it. */
+function startSoak(soakOptions: Record<string, unknown>, logLevel = 'warn', args: string[] = []) {
+  const dir = soakDir();
+  writeConfig(
+    dir,
+    configSource({ soak: { drift: { minDeltaMs: 100 }, ...soakOptions }, env: { LOG_LEVEL: logLevel } }),
+  );
+  const child = spawn(process.execPath, [CLI, 'soak', '--quiet', ...args], {
+    cwd: dir,
+    stdio: 'ignore',
+    detached: true,
+  });
+  children.push(child.pid!);
+  const done = new Promise<{ code: number | null }>((resolve) =>
+    child.on('exit', (code) => resolve({ code })),
+  );
+  const runDir = () => latestRunDir(path.join(dir, 'reports'));
+  return { dir, child, done, runDir };
+}
+
+async function waitForIntervals(runDir: () => string, count: number): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    try {
+      const events = readFileSync(path.join(runDir(), 'events.ndjson'), 'utf8');
+      if ((events.match(/"type":"interval"/g) ?? []).length >= count) return;
+    } catch {
+      // The run directory does not exist yet.
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no ${count} intervals within 90 s`);
+}
+
+/** A SIGKILLed harness cannot stop its target; the target logged its PID when it started. */
+function killOrphanedTarget(runDir: string): void {
+  const log = path.join(runDir, 'target.log');
+  const pid = existsSync(log) ? /"pid":(\d+)/.exec(readFileSync(log, 'utf8'))?.[1] : undefined;
+  expect(pid, 'the target logged its pid').toBeDefined();
+  try {
+    process.kill(-Number(pid), 'SIGKILL');
+  } catch {
+    process.kill(Number(pid), 'SIGKILL');
+  }
+}
