@@ -70,7 +70,9 @@ export async function startComposeStack(options: ComposeStackOptions): Promise<S
     const url = `${service.readyPath ? 'http' : 'tcp'}://127.0.0.1:${ports[name]}`;
     compose.withWaitStrategy(
       `${name}-1`,
-      new HostProbeWait(`the ${name} service`, () => probeReady(url, service.readyPath, ports[name])),
+      new HostProbeWait(`the ${name} service`, project, () =>
+        probeReady(url, service.readyPath, ports[name]),
+      ),
     );
   }
 

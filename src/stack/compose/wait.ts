@@ -13,9 +13,12 @@ export class HostProbeWait implements WaitStrategy {
   #timeoutSet = false;
   readonly #probe: () => Promise<string>;
   readonly #what: string;
+  readonly #project: string;
 
-  constructor(what: string, probe: () => Promise<string>) {
+  /** `project`: the compose project, watched so that a sibling that died fails this wait at once. */
+  constructor(what: string, project: string, probe: () => Promise<string>) {
     this.#what = what;
+    this.#project = project;
     this.#probe = probe;
   }
 
@@ -27,6 +30,13 @@ export class HostProbeWait implements WaitStrategy {
       if (!state.Running) {
         throw new Error(
           `${this.#what} exited (code ${state.ExitCode}) before it was ready. Its last output:\n${await lastOutput(container.id)}`,
+        );
+      }
+      // A load balancer waits forever for replicas that already exited; say why instead.
+      const dead = await exitedSibling(this.#project);
+      if (dead) {
+        throw new Error(
+          `the ${dead.service} service exited (code ${dead.code}) before it was ready. Its last output:\n${await lastOutput(dead.id)}`,
         );
       }
       problem = await this.#probe();
@@ -51,6 +61,23 @@ export class HostProbeWait implements WaitStrategy {
   getStartupTimeout(): number {
     return this.#timeoutMs;
   }
+}
+
+async function exitedSibling(project: string): Promise<{ id: string; service: string; code: string } | null> {
+  const { code, stdout } = await docker([
+    'ps',
+    '-a',
+    '--filter',
+    `label=com.docker.compose.project=${project}`,
+    '--filter',
+    'status=exited',
+    '--format',
+    '{{.ID}} {{.Label "com.docker.compose.service"}} {{.Status}}',
+  ]);
+  const line = code === 0 ? stdout.trim().split('\n').find(Boolean) : undefined;
+  if (!line) return null;
+  const [id, service] = line.split(' ');
+  return { id, service, code: /Exited \((\d+)\)/.exec(line)?.[1] ?? '?' };
 }
 
 /** Read before testcontainers removes the container that failed, which takes its logs with it. */
