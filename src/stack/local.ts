@@ -5,6 +5,7 @@ import { ShakedownError } from '../errors.ts';
 import type { Redactor } from '../report/redact.ts';
 import { freePort } from './free-port.ts';
 import { ManagedProcess } from './process.ts';
+import { quoteOutput, stringEnv } from './text.ts';
 import type { LaunchSpec, StackHandle } from './types.ts';
 
 export interface LocalStackOptions {
@@ -98,7 +99,7 @@ async function waitUntilReady(proc: ManagedProcess, readyUrl: string, timeoutMs:
       const exit = proc.exitInfo;
       throw new ShakedownError(
         'SHK_STACK_START',
-        `the target exited before it was ready (exit ${exit?.code ?? exit?.signal}). Its last output:\n${indent(proc.tail(50))}`,
+        `the target exited before it was ready (exit ${exit?.code ?? exit?.signal}). Its last output:\n${quoteOutput(proc.tail(50))}`,
       );
     }
     try {
@@ -114,7 +115,7 @@ async function waitUntilReady(proc: ManagedProcess, readyUrl: string, timeoutMs:
   await proc.stop(2_000);
   throw new ShakedownError(
     'SHK_STACK_NOT_READY',
-    `the target was not ready within ${timeoutMs} ms (${lastProblem}). Raise stack.readyTimeoutMs if it is just slow. Its last output:\n${indent(proc.tail(50))}`,
+    `the target was not ready within ${timeoutMs} ms (${lastProblem}). Raise stack.readyTimeoutMs if it is just slow. Its last output:\n${quoteOutput(proc.tail(50))}`,
   );
 }
 
@@ -160,7 +161,7 @@ async function waitForPort(proc: ManagedProcess, port: number): Promise<void> {
   }
   throw new ShakedownError(
     'SHK_STACK_START',
-    `the private redis-server did not start:\n${indent(proc.tail(20))}`,
+    `the private redis-server did not start:\n${quoteOutput(proc.tail(20))}`,
   );
 }
 
@@ -181,15 +182,4 @@ export function findOnPath(binary: string): string | null {
     }
   }
   return null;
-}
-
-function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
-}
-
-function indent(text: string): string {
-  return text
-    .split('\n')
-    .map((l) => `  | ${l}`)
-    .join('\n');
 }

@@ -4,6 +4,7 @@ import type { ComposeServiceConfig } from '../../config/schema.ts';
 import { ShakedownError } from '../../errors.ts';
 import type { Redactor } from '../../report/redact.ts';
 import { ManagedProcess } from '../process.ts';
+import { quoteOutput, stringEnv } from '../text.ts';
 import { type ExitInfo, type ServiceHandle, SIGNAL_NUMBERS } from '../types.ts';
 import { docker, dockerOk, inspectState } from './docker.ts';
 import { probeReady } from './probe.ts';
@@ -101,7 +102,7 @@ export class ComposeService implements ServiceHandle {
       if (!state.running) {
         throw new ShakedownError(
           'SHK_STACK_START',
-          `the ${this.name} service exited (code ${state.exitCode}) before it was ready. Its last output:\n${indent(this.logTail(30))}`,
+          `the ${this.name} service exited (code ${state.exitCode}) before it was ready. Its last output:\n${quoteOutput(this.logTail(30))}`,
         );
       }
       problem = await probeReady(this.url, this.#options.config.readyPath, this.port);
@@ -110,7 +111,7 @@ export class ComposeService implements ServiceHandle {
     }
     throw new ShakedownError(
       'SHK_STACK_NOT_READY',
-      `the ${this.name} service was not ready within ${this.#options.readyTimeoutMs} ms (${problem}). Raise stack.readyTimeoutMs if it is just slow. Its last output:\n${indent(this.logTail(30))}`,
+      `the ${this.name} service was not ready within ${this.#options.readyTimeoutMs} ms (${problem}). Raise stack.readyTimeoutMs if it is just slow. Its last output:\n${quoteOutput(this.logTail(30))}`,
     );
   }
 
@@ -143,15 +144,4 @@ export class ComposeService implements ServiceHandle {
 function signalNamed(n: number): NodeJS.Signals | null {
   const found = Object.entries(SIGNAL_NUMBERS).find(([, number]) => number === n);
   return found ? (found[0] as NodeJS.Signals) : null;
-}
-
-function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
-}
-
-function indent(text: string): string {
-  return text
-    .split('\n')
-    .map((l) => `  | ${l}`)
-    .join('\n');
 }

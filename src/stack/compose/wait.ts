@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WaitStrategy } from 'testcontainers';
+import { quoteOutput } from '../text.ts';
 import { docker } from './docker.ts';
 
 type Container = Parameters<WaitStrategy['waitUntilReady']>[0];
@@ -83,9 +84,5 @@ async function exitedSibling(project: string): Promise<{ id: string; service: st
 /** Read before testcontainers removes the container that failed, which takes its logs with it. */
 async function lastOutput(containerId: string): Promise<string> {
   const { stdout, stderr } = await docker(['logs', '--tail', '20', containerId]);
-  return `${stdout}${stderr}`
-    .trim()
-    .split('\n')
-    .map((line) => `  | ${line}`)
-    .join('\n');
+  return quoteOutput(`${stdout}${stderr}`.trim());
 }

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ExitInfo } from '../../../stack/types.ts';
 import type { ScenarioContext } from '../../define.ts';
+import { connectSocket } from '../../socket.ts';
 import { type KeepAliveReport, openKeepAlive } from './keep-alive.ts';
 import { type Attempt, rawRequest } from './raw-http.ts';
 
@@ -206,18 +207,7 @@ async function connectSockets(ctx: ScenarioContext, plan: ShutdownPlan): Promise
           watch.reason = reason;
           watch.at = performance.now();
         });
-        await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error('no connection within 10 s')), SETUP_TIMEOUT_MS);
-          socket.once('connect', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          socket.once('connect_error', (error) => {
-            clearTimeout(timer);
-            reject(error);
-          });
-          socket.connect();
-        });
+        await connectSocket(socket, SETUP_TIMEOUT_MS);
       } catch (error) {
         watch.connectError = (error as Error).message;
       }

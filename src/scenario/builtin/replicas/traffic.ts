@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Socket } from 'socket.io-client';
 import type { HttpExchange } from '../../../http/client.ts';
 import type { ScenarioContext } from '../../define.ts';
+import { connectSocket } from '../../socket.ts';
 
 const SAMPLES_KEPT = 10;
 /** Per request: far above any slow-route delay, so a hang shows as a timeout rather than a stall. */
@@ -101,18 +102,7 @@ export async function liveSessions(
           if (droppedAt !== null && watch.reconnectErrors.length < SAMPLES_KEPT)
             watch.reconnectErrors.push(error.message);
         });
-        await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error('no connection within 10 s')), CONNECT_TIMEOUT_MS);
-          socket.once('connect', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          socket.once('connect_error', (error) => {
-            clearTimeout(timer);
-            reject(error);
-          });
-          socket.connect();
-        });
+        await connectSocket(socket, CONNECT_TIMEOUT_MS);
       } catch (error) {
         watch.connectError = (error as Error).message;
       }
