@@ -91,6 +91,7 @@ export async function runShakedown(options: RunOptions): Promise<RunOutcome> {
     await recorder.log('warn', `${name}: no engine is available for this yet; skipped.`);
 
   let stack: StackHandle | null = null;
+  let http: HttpClient | null = null;
   let runError: ShakedownError | undefined;
   const auth = createAuth(config.target.auth, redactor);
   try {
@@ -101,7 +102,7 @@ export async function runShakedown(options: RunOptions): Promise<RunOutcome> {
       notify: (level, message) => void recorder.log(level, message),
     });
     assertTrafficAllowed(options, stack.baseUrl);
-    const http = new HttpClient({ baseUrl: stack.baseUrl, redactor, auth });
+    http = new HttpClient({ baseUrl: stack.baseUrl, redactor, auth });
     const signal = options.signal ?? new AbortController().signal;
     for (const name of options.engines) {
       const engine = engines[name];
@@ -119,10 +120,10 @@ export async function runShakedown(options: RunOptions): Promise<RunOutcome> {
         options: options.engineOptions ?? {},
       });
     }
-    await http.close();
   } catch (error) {
     runError = toShakedownError(error);
   } finally {
+    await http?.close();
     await stack
       ?.stop()
       .catch((error) => recorder.log('error', `stopping the stack failed: ${(error as Error).message}`));
