@@ -23,17 +23,20 @@ const IDS = [
 // Five session creations per 8 s instead of 10 per 5 min: bursts stay small and the reset check
 // waits seconds, not minutes. The window starts at a client's first request, so a loaded machine
 // has 8 s to send 6 requests.
-const ENV = { RATE_LIMITS: 'sessions=5/8' };
-const SOURCE = scenarioSource(
-  'rateLimitScenario',
-  `{
-  routes: [{ method: 'POST', path: '/v1/sessions', body: { language: 'en' }, limit: 5, windowSec: 8, scope: 'ip' }],
+const source = (windowSec: number) =>
+  scenarioSource(
+    'rateLimitScenario',
+    `{
+  routes: [{ method: 'POST', path: '/v1/sessions', body: { language: 'en' }, limit: 5, windowSec: ${windowSec}, scope: 'ip' }],
   healthPaths: ['/livez', '/readyz'],
   maxWaitSec: 20,
 }`,
-);
+  );
 
-const ROWS: MatrixRow[] = [
+/** A row may stretch the window: RATE_LIMITS and the route's windowSec alike. */
+type Row = MatrixRow & { windowSec?: number };
+
+const ROWS: Row[] = [
   { faults: [], fails: [] },
   {
     faults: ['rate-limit-off'],
@@ -43,13 +46,42 @@ const ROWS: MatrixRow[] = [
   { faults: ['rate-limit-xff'], fails: ['rate-limit.xff-bypass'] },
   { faults: ['rate-limit-no-retry-after'], fails: ['rate-limit.retry-after'] },
   { faults: ['rate-limit-health'], fails: ['rate-limit.health-exempt'] },
+  {
+    faults: ['rate-limit-global-key'],
+    fails: ['rate-limit.per-client'],
+    windowSec: 60,
+    others: {
+      'rate-limit.concurrent': 'warn',
+      'rate-limit.health-exempt': 'skip',
+      'rate-limit.reset': 'skip',
+    },
+    // With 8 s the shared quota would come back mid-run for whichever check happens to be sending.
+    note: 'one quota for everybody, used up by the first check and, over 60 s, never back: a fresh client is refused at once (per-client fails), none of a concurrent burst succeeds (warn), probe counting cannot be told from sharing (skip), and the reset is longer than maxWaitSec (skip)',
+  },
+  {
+    faults: ['rate-limit-short-retry-after'],
+    fails: ['rate-limit.retry-after', 'rate-limit.reset'],
+    note: 'Retry-After: 1 contradicts the RateLimit reset (retry-after), and a client that obeys it is refused again (reset)',
+  },
+  {
+    // One run for two bugs that cannot see each other (each row waits out a window): the racy store
+    // changes only what concurrent requests are told, the header copy-paste only RateLimit-Policy.
+    faults: ['rate-limit-race', 'rate-limit-inconsistent-headers'],
+    fails: ['rate-limit.concurrent', 'rate-limit.headers'],
+  },
 ];
 
 describe('rate-limit scenario against the reference target (detection matrix)', () => {
   it.each(ROWS.map((row) => [row.faults.join(',') || 'healthy', row] as const))(
     '%s',
     async (_name, row) => {
-      const dir = scenarioProject({ name: 'rate-limit', source: SOURCE, faults: row.faults, env: ENV });
+      const windowSec = row.windowSec ?? 8;
+      const dir = scenarioProject({
+        name: 'rate-limit',
+        source: source(windowSec),
+        faults: row.faults,
+        env: { RATE_LIMITS: `sessions=5/${windowSec}` },
+      });
       const run = await runScenario(dir, 'rate-limit');
       expectDetection(run, row, IDS);
       if (row.faults.length === 0) {

@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { FaultName } from '../src/faults.ts';
+import { computeSignature } from '../src/webhooks.ts';
 import {
   bearer,
   type CallResult,
@@ -12,6 +13,7 @@ import {
   hasRedis,
   type InProcess,
   metricValue,
+  nowSec,
   openVoiceSession,
   sendChunk,
   spawnVoiceApi,
@@ -31,13 +33,17 @@ const postSessions = async (
   t: InProcess,
   times: number,
   headers: (i: number) => Record<string, string> = () => ({}),
+  localAddress?: string,
 ) => {
   const auth = await bearer(t.env);
   const statuses: number[] = [];
   for (let i = 0; i < times; i += 1) {
-    statuses.push(
-      (await call(t.url, '/v1/sessions', { method: 'POST', headers: { ...auth, ...headers(i) } })).status,
-    );
+    const res = await call(t.url, '/v1/sessions', {
+      method: 'POST',
+      headers: { ...auth, ...headers(i) },
+      localAddress,
+    });
+    statuses.push(res.status);
   }
   return statuses;
 };
@@ -84,6 +90,53 @@ describe('rate-limit faults', () => {
     for (const path of ['/livez', '/readyz', '/livez', '/readyz'])
       statuses.push((await call(t.url, path)).status);
     expect(statuses).toEqual([200, 200, 429, 429]);
+  });
+
+  it('rate-limit-global-key: one client using up the quota locks every other client out', async () => {
+    const t = await withFault('rate-limit-global-key', limits);
+    expect(await postSessions(t, 3, undefined, '127.0.0.2')).toEqual([201, 201, 429]);
+    expect(await postSessions(t, 1, undefined, '127.0.0.3')).toEqual([429]);
+  });
+
+  it('rate-limit-race: a concurrent burst gets past the limit, sequential requests do not', async () => {
+    const t = await withFault('rate-limit-race', limits);
+    const headers = await bearer(t.env);
+    const burst = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        call(t.url, '/v1/sessions', { method: 'POST', headers, localAddress: '127.0.0.2' }),
+      ),
+    );
+    expect(burst.filter((res) => res.status === 201).length).toBeGreaterThan(2);
+    expect(await postSessions(t, 3, undefined, '127.0.0.3')).toEqual([201, 201, 429]);
+  });
+
+  it('rate-limit-short-retry-after: Retry-After says 1 s, the quota stays used up', async () => {
+    const t = await withFault('rate-limit-short-retry-after', limits);
+    await postSessions(t, 2);
+    const res = await call(t.url, '/v1/sessions', { method: 'POST', headers: await bearer(t.env) });
+    expect(res.status).toBe(429);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(Number(/\bt=(\d+)/.exec(String(res.headers.ratelimit))?.[1])).toBeGreaterThan(30);
+    await sleep(1500);
+    expect(await postSessions(t, 1)).toEqual([429]);
+  });
+
+  it('rate-limit-inconsistent-headers: RateLimit-Policy announces the token quota', async () => {
+    const t = await withFault('rate-limit-inconsistent-headers', limits);
+    const auth = await bearer(t.env);
+    const answers = [];
+    for (let i = 0; i < 3; i += 1)
+      answers.push(await call(t.url, '/v1/sessions', { method: 'POST', headers: auth }));
+    expect(answers.map((res) => res.status)).toEqual([201, 201, 429]);
+    // The default token limiter is 20 per 900 s; the sessions limiter counts down from 2.
+    expect(answers.map((res) => res.headers['ratelimit-policy'])).toEqual(
+      Array(3).fill('"sessions"; q=20; w=900'),
+    );
+    expect(answers.map((res) => /\br=(\d+)/.exec(String(res.headers.ratelimit))?.[1])).toEqual([
+      '1',
+      '0',
+      '0',
+    ]);
   });
 
   it.skipIf(!hasRedis)(
@@ -146,6 +199,103 @@ describe('webhook faults', () => {
       expect(res.status, String(header)).toBe(500);
       expect(res.json()).toMatchObject({ status: 500, title: 'Internal Server Error' });
       expect(res.text).not.toMatch(/TypeError|at .*\.ts/);
+    }
+  });
+});
+
+describe('webhook signature faults', () => {
+  type Delivery = { body: string; signature: string };
+  const signed = (secret: string, timestampSec = nowSec()): Delivery => {
+    const { body } = webhookEvent();
+    return { body, signature: stripeSignature(secret, body, timestampSec) };
+  };
+  const hmac = (secret: string, body: string, timestampSec = nowSec()) =>
+    computeSignature(secret, timestampSec, body);
+  const bogus = () => randomBytes(32).toString('hex');
+  const signedAt = (signature: string) => Number(/t=(\d+)/.exec(signature)![1]);
+  const tampered = (secret: string): Delivery => {
+    const { body, signature } = signed(secret);
+    return { body: body.replace('2000', '9000'), signature };
+  };
+  const ROWS: Array<{
+    fault: FaultName;
+    what: string;
+    delivery: (secret: string) => Delivery;
+    status: number;
+    healthy: number;
+    also?: (res: CallResult, secret: string, delivery: Delivery) => void;
+  }> = [
+    {
+      fault: 'webhook-no-verify',
+      what: 'a body changed after signing is accepted',
+      delivery: tampered,
+      status: 200,
+      healthy: 400,
+    },
+    {
+      fault: 'webhook-no-verify',
+      what: 'any well-formed v1 is accepted',
+      delivery: (secret) => ({ ...signed(secret), signature: `t=${nowSec()},v1=${bogus()}` }),
+      status: 200,
+      healthy: 400,
+    },
+    {
+      fault: 'webhook-first-signature-only',
+      what: 'a valid signature after a bogus one is refused',
+      delivery: (secret) => {
+        const { body } = webhookEvent();
+        return { body, signature: `t=${nowSec()},v1=${bogus()},v1=${hmac(secret, body)}` };
+      },
+      status: 400,
+      healthy: 200,
+    },
+    {
+      fault: 'webhook-echo-signature',
+      what: 'the refusal of a tampered body carries the signature it expected',
+      delivery: tampered,
+      status: 400,
+      healthy: 400,
+      also: (res, secret, { body, signature }) => {
+        expect(res.text).toContain(hmac(secret, body, signedAt(signature)));
+      },
+    },
+    {
+      fault: 'webhook-accept-v0',
+      what: 'a v0-only signature is accepted',
+      delivery: (secret) => {
+        const { body } = webhookEvent();
+        return { body, signature: `t=${nowSec()},v0=${hmac(secret, body)}` };
+      },
+      status: 200,
+      healthy: 400,
+    },
+    {
+      fault: 'webhook-short-tolerance',
+      what: 'a delivery signed 60 s ago is refused',
+      delivery: (secret) => signed(secret, nowSec() - 60),
+      status: 400,
+      healthy: 200,
+    },
+    {
+      fault: 'webhook-reject-all',
+      what: 'a correctly signed delivery is refused',
+      delivery: (secret) => signed(secret),
+      status: 400,
+      healthy: 200,
+    },
+  ];
+
+  it.each(ROWS.map((row) => [`${row.fault}: ${row.what}`, row] as const))('%s', async (_name, row) => {
+    for (const [t, status] of [
+      [await withFault(row.fault), row.status],
+      [await startInProcess(), row.healthy],
+    ] as const) {
+      const secret = t.env.WEBHOOK_SECRET!;
+      const delivery = row.delivery(secret);
+      const res = await deliver(t, delivery.body, delivery.signature);
+      expect(res.status, res.text).toBe(status);
+      if (t.env.VOICE_API_FAULTS) row.also?.(res, secret, delivery);
+      else expect(res.text).not.toContain(hmac(secret, delivery.body, signedAt(delivery.signature)));
     }
   });
 });
@@ -256,6 +406,26 @@ describe('hardening faults', () => {
       data: { pad: 'p'.repeat(1024 * 1024) },
     });
     expect((await deliver(t, event, stripeSignature(t.env.WEBHOOK_SECRET!, event))).status).toBe(200);
+  });
+});
+
+describe('dependency faults', () => {
+  it.skipIf(!hasRedis)('readiness-ignores-redis: /readyz stays 200 while Redis is down', async () => {
+    const redis = await startRedis();
+    const t = await withFault('readiness-ignores-redis', { REDIS_URL: redis.url });
+    const headers = await bearer(t.env);
+    await waitFor(
+      async () => (await call(t.url, '/v1/sessions', { method: 'POST', headers })).status === 201,
+    );
+    await redis.stop();
+    // Once the client has noticed, every Redis-backed route answers 503, yet the probe says ready.
+    await waitFor(
+      async () => (await call(t.url, '/v1/sessions', { method: 'POST', headers })).status === 503,
+    );
+    expect(t.api.readiness()).toEqual({ ready: true });
+    const ready = await call(t.url, '/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.json()).toEqual({ status: 'ready' });
   });
 });
 

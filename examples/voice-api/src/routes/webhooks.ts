@@ -3,8 +3,8 @@ import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { HttpError, methodNotAllowed } from '../problem.ts';
 import { parseOr400 } from '../validate.ts';
+import { signatureVersions, toleranceSec, verifySignature } from '../webhook-faults.ts';
 import {
-  checkSignature,
   checkTimestamp,
   parseSignatureHeader,
   parseSignatureHeaderNaively,
@@ -40,15 +40,19 @@ export function webhookRoutes(ctx: AppContext): Router {
       const header = req.get('Stripe-Signature');
       const parsed: SignatureHeader | undefined = faults.has('webhook-500-on-malformed')
         ? parseSignatureHeaderNaively(header)
-        : parseSignatureHeader(header);
+        : parseSignatureHeader(header, signatureVersions(faults));
       if (!parsed) throw new HttpError(400, 'the Stripe-Signature header is missing or malformed');
       if (!faults.has('webhook-stale-ok')) {
-        const fresh = checkTimestamp(parsed.timestampSec, Math.floor(Date.now() / 1000));
+        const fresh = checkTimestamp(
+          parsed.timestampSec,
+          Math.floor(Date.now() / 1000),
+          toleranceSec(faults),
+        );
         if (!fresh.ok) throw new HttpError(400, fresh.detail);
       }
       // The fault re-serialises the parsed body, so any byte-level difference breaks verification.
       const signed = faults.has('webhook-reserialize') ? JSON.stringify(parseJson(raw)) : raw;
-      const verdict = checkSignature(config.webhookSecret, parsed, signed);
+      const verdict = verifySignature(faults, config.webhookSecret, parsed, signed);
       if (!verdict.ok) throw new HttpError(400, verdict.detail);
 
       const event = parseOr400(eventBody, parseJson(raw), 'event');
