@@ -91,8 +91,13 @@ export async function perClient({ ctx, c, route, clients }: RouteCheck): Promise
   const evidence = c.evidence(other, { exhaustedBy: first.label, client: second.label });
   const per = route.scope === 'ip' ? 'client address' : 'key';
   if (other.response?.status === 429) {
+    const shared = `shared (keyed globally or on something all clients have in common), not per ${per}`;
+    // A quota shared with earlier requests (another check's, another caller's) can be gone before
+    // the first client sends anything; then it used up nothing and must not be blamed for it.
     return c.fail(
-      `after ${first.label} used up its quota, ${second.label} got 429 on its very first request: the quota is shared (keyed globally or on something all clients have in common), not per ${per}`,
+      b.successes > 0
+        ? `after ${first.label} used up its quota (${b.successes} requests), ${second.label} got 429 on its very first request: the quota is ${shared}`
+        : `${first.label} and ${second.label}, two fresh clients, both got 429 on their very first request: the quota was used up before either sent anything, so it is ${shared}`,
       evidence,
     );
   }
