@@ -72,33 +72,18 @@ describe('shakedown contracts on the pets fixture (OpenAPI 3.0, API key, discrim
     ).toBe(true);
   }, 60_000);
 
-  it('fails each check under its own id on the operation its fault breaks', async () => {
+  // content-type, response-headers, links, method-not-allowed and negative-rejected are proven on the
+  // reference target's contract-* faults (contracts.e2e.test.ts); this run keeps what only the fixture has.
+  it('fails on a timeout and an accepted invalid body (its curl names the API key variable), warns on a body too large', async () => {
     const { code, checks, output } = await runAgainstPets(Object.keys(PETS_FAULTS) as PetsFault[]);
     expect(code, output).toBe(1);
     const failures = checks.filter((c) => c.verdict === 'fail').map((c) => `${c.id} ${where(c)}`);
     expect(failures.sort()).toEqual(
-      [
-        'contract.content-type listPets',
-        'contract.links createPet',
-        'contract.method-not-allowed PATCH /pets',
-        'contract.negative-rejected createPet',
-        'contract.no-server-error slow',
-        'contract.response-headers getOwner',
-      ].sort(),
+      ['contract.negative-rejected createPet', 'contract.no-server-error slow'].sort(),
     );
     const message = (id: string) => checks.find((c) => c.id === id && c.verdict === 'fail')!.message;
-    expect(message('contract.content-type')).toMatch(
-      /Content-Type text\/html is not documented for 200 \(documented: application\/json\)/,
-    );
-    expect(message('contract.links')).toMatch(
-      /^getPet answered 404 with the values the link passes \(path petId=\d+\); expected a 2xx$/,
-    );
-    expect(message('contract.method-not-allowed')).toMatch(
-      /answered 200 to a method the spec does not document for \/pets/,
-    );
     expect(message('contract.negative-rejected')).toMatch(/answered 201, expected a 4xx/);
     expect(message('contract.no-server-error')).toMatch(/no response within \d+ ms \(timed out\)/);
-    expect(message('contract.response-headers')).toMatch(/header X-Pet-Count: is required but missing/);
     const big = checks.find((c) => c.id === 'contract.response-schema' && where(c) === 'exportPets')!;
     expect(big).toMatchObject({
       verdict: 'warn',

@@ -115,6 +115,14 @@ function operationIdOf(check: CheckResult): string | undefined {
   return (check.evidence?.operation as { operationId?: string } | undefined)?.operationId;
 }
 
+/** The operation a check is about; an undocumented method has no operationId. */
+function where(check: CheckResult): string {
+  const operation = check.evidence?.operation as
+    | { operationId?: string; method: string; path: string }
+    | undefined;
+  return operation?.operationId ?? `${operation?.method} ${operation?.path}`;
+}
+
 function failed(checks: CheckResult[]): CheckResult[] {
   return checks.filter((c) => c.verdict === 'fail');
 }
@@ -156,40 +164,109 @@ describe('shakedown contracts', () => {
     expect(checksWithId(summary, 'contract.links').filter((c) => c.verdict === 'pass')).toHaveLength(3);
   }, 120_000);
 
-  const faults = [
+  // One row per run of the target: the faults switched on, and for each check that must fail, the
+  // operations it fails on and one of its errors. Faults share a run only when each breaks a different
+  // operation or request kind, so none can change what another's check sees.
+  const runs: {
+    faults: string[];
+    failing: { id: string; operations: string[]; error: RegExp }[];
+    alsoFailing: string[];
+  }[] = [
     {
-      fault: 'contract-drift',
-      id: 'contract.response-schema',
-      operations: ['getSession'],
-      error: /^\/createdAt: must be string, got integer \d+ \(type, .*voice-api\.openapi\.yaml:\d+\)$/,
+      faults: ['contract-drift'],
+      failing: [
+        {
+          id: 'contract.response-schema',
+          operations: ['getSession'],
+          error: /^\/createdAt: must be string, got integer \d+ \(type, .*voice-api\.openapi\.yaml:\d+\)$/,
+        },
+      ],
       alsoFailing: [],
     },
     {
-      fault: 'contract-undocumented-status',
-      id: 'contract.status-documented',
-      operations: ['deleteSession'],
-      error: /^status 500 is not documented \(documented: 204, 400, 401, 404, 431, 503\)$/,
+      faults: ['contract-undocumented-status'],
+      failing: [
+        {
+          id: 'contract.status-documented',
+          operations: ['deleteSession'],
+          error: /^status 500 is not documented \(documented: 204, 400, 401, 404, 431, 503\)$/,
+        },
+      ],
       alsoFailing: ['contract.no-server-error'],
     },
     {
-      fault: 'contract-writeonly-leak',
-      id: 'contract.response-schema',
-      operations: ['createSession', 'getSession'],
-      error:
-        /^\/callerRef: is writeOnly in the spec and must not appear in a response \(writeOnly, .*voice-api\.openapi\.yaml:\d+\)$/,
+      faults: ['contract-writeonly-leak'],
+      failing: [
+        {
+          id: 'contract.response-schema',
+          operations: ['createSession', 'getSession'],
+          error:
+            /^\/callerRef: is writeOnly in the spec and must not appear in a response \(writeOnly, .*voice-api\.openapi\.yaml:\d+\)$/,
+        },
+      ],
       alsoFailing: [],
     },
     {
-      fault: 'auth-off',
-      id: 'contract.auth-enforced',
-      operations: ['getSession'],
-      error: /^answered 200, expected 401 or 403$/,
+      faults: ['auth-off'],
+      failing: [
+        {
+          id: 'contract.auth-enforced',
+          operations: ['getSession'],
+          error: /^answered 200, expected 401 or 403$/,
+        },
+      ],
+      alsoFailing: [],
+    },
+    {
+      // A GET answer, a POST header and an undocumented method: three things no other check reads.
+      faults: ['contract-wrong-content-type', 'contract-missing-header', 'contract-method-fallthrough'],
+      failing: [
+        {
+          id: 'contract.content-type',
+          operations: ['getSession'],
+          error:
+            /^Content-Type text\/html; charset=utf-8 is not documented for 200 \(documented: application\/json\)$/,
+        },
+        {
+          id: 'contract.response-headers',
+          operations: ['createSession'],
+          error: /^header Location: is required but missing$/,
+        },
+        {
+          id: 'contract.method-not-allowed',
+          operations: ['PATCH /v1/sessions/{id}'],
+          error:
+            /^answered 200 to a method the spec does not document for \/v1\/sessions\/\{id\}: an undocumented operation$/,
+        },
+      ],
+      alsoFailing: [],
+    },
+    {
+      // The broken ids only reach positive and link requests; negative requests never use them. The
+      // operations behind the links are never exercised successfully, which coverage warns about.
+      faults: ['contract-broken-link', 'contract-no-validation'],
+      failing: [
+        {
+          id: 'contract.links',
+          operations: ['createSession', 'createSession', 'createSession'],
+          error:
+            /^getSession answered 404 with the values the link passes \(path id=[0-9a-f-]{36}\); expected a 2xx$/,
+        },
+        {
+          id: 'contract.negative-rejected',
+          operations: ['createSession'],
+          error: /^answered 201, expected a 4xx$/,
+        },
+      ],
       alsoFailing: [],
     },
   ];
-  for (const { fault, id, operations, error, alsoFailing } of faults) {
-    it(`fails ${id} on ${operations.join(' and ')} with ${fault}, and the curl repro shows the same status`, async () => {
-      const target = await startTarget(fault);
+  for (const { faults, failing, alsoFailing } of runs) {
+    const expected = failing
+      .map(({ id, operations }) => `${id} on ${[...new Set(operations)].join(' and ')}`)
+      .join(', ');
+    it(`fails ${expected} with ${faults.join(' + ')}, and the curl repro shows the same status`, async () => {
+      const target = await startTarget(faults.join(','));
       try {
         const dir = tempDir();
         writeConfig(dir, urlStackConfig());
@@ -206,19 +283,26 @@ describe('shakedown contracts', () => {
 
         const summary = readSummary(latestRunDir(path.join(dir, 'reports')));
         const failures = failed(summary.suites.flatMap((s) => s.checks));
-        const mine = failures.filter((c) => c.id === id);
-        expect(mine.map((c) => operationIdOf(c))).toEqual(operations);
-        expect([...new Set(failures.map((c) => c.id))].sort()).toEqual([id, ...alsoFailing].sort());
-
-        const evidence = mine[0].evidence!;
-        expect(
-          evidence.errors?.some((e) => error.test(e)),
-          (evidence.errors ?? []).join('\n'),
-        ).toBe(true);
-        expect(evidence.curl).toMatch(/^curl /);
-        expect(evidence.curl).not.toContain(target.secrets.JWT_SECRET);
+        expect([...new Set(failures.map((c) => c.id))].sort()).toEqual(
+          [...failing.map((f) => f.id), ...alsoFailing].sort(),
+        );
         const token = await mintHs256Token(target.secrets.JWT_SECRET);
-        expect(await replay(evidence.curl!, token)).toBe(evidence.response?.status);
+        for (const { id, operations, error } of failing) {
+          const mine = failures.filter((c) => c.id === id);
+          expect(
+            mine.map((c) => where(c)),
+            id,
+          ).toEqual(operations);
+
+          const evidence = mine[0].evidence!;
+          expect(
+            evidence.errors?.some((e) => error.test(e)),
+            (evidence.errors ?? []).join('\n'),
+          ).toBe(true);
+          expect(evidence.curl).toMatch(/^curl /);
+          expect(evidence.curl).not.toContain(target.secrets.JWT_SECRET);
+          expect(await replay(evidence.curl!, token), id).toBe(evidence.response?.status);
+        }
       } finally {
         await target.stop();
       }

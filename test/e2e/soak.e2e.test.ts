@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Histogram } from '../../src/metrics/histogram.ts';
-import type { RunSummary, SuiteSummary } from '../../src/report/model.ts';
+import type { Evidence, RunSummary, SuiteSummary } from '../../src/report/model.ts';
 import {
   CLI,
   checksWithId,
@@ -260,6 +260,34 @@ describe('soak engine on the reference target', () => {
     );
     expect(threshold.verdict).toBe('fail');
     expect((threshold.evidence!.threshold as { observed: number }).observed).toBeGreaterThanOrEqual(900);
+  }, 120_000);
+
+  it('catches soak-session-cap with soak.sessions-held, and nothing else', async () => {
+    // Five slots against a cap of three voice sockets: the callers past the cap create their session
+    // and token, are refused at connect ('unavailable'), fail and back off (1 s, 2 s, 4 s…), so about
+    // three sessions are active at a time instead of five.
+    const run = await soak({
+      faults: ['soak-session-cap'],
+      env: { FAULT_SESSION_CAP: '3' },
+      soak: { durationSec: 25, drift: { minDeltaMs: 100 } },
+    });
+    expect(run.code, explain(run)).toBe(1);
+    const held = run.check('soak.sessions-held');
+    expect(held.verdict, held.message).toBe('fail');
+    const evidence = held.evidence as { target: number; offenders: { activeAvg: number }[] } & Evidence;
+    expect(evidence.target).toBe(5);
+    expect(evidence.sessionsFailed).toBeGreaterThan(0);
+    expect(evidence.offenders.length).toBe(evidence.windows);
+    for (const offender of evidence.offenders) expect(offender.activeAvg).toBeLessThan(4);
+    // The sessions that do connect stream normally, and a refused connect is a connect error, not a
+    // disconnect of an established socket: the sessions-held check is the only one that sees the cap.
+    const failed = run.suite.checks.filter((c) => c.verdict === 'fail').map((c) => c.id);
+    expect(failed, explain(run)).toEqual(['soak.sessions-held']);
+    for (const id of SOAK_CHECKS.filter((id) => id !== 'soak.sessions-held'))
+      expect(run.check(id).verdict, `${id}: ${run.check(id).message}`).toBe('pass');
+    expect(run.check('soak.no-unexpected-disconnects').evidence?.connectErrors).toMatchObject({
+      'connect_errors{message=unavailable}': expect.any(Number),
+    });
   }, 120_000);
 
   it('turns a starved generator into an error, never a pass', async () => {

@@ -22,6 +22,7 @@ export interface Config {
   rateLimits: Readonly<Record<LimiterName, RateLimitRule>>;
   faultDropSocketsEveryMs: number;
   faultStallEveryMs: number;
+  faultSessionCap: number;
 }
 
 export type EnvResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -141,6 +142,7 @@ export function parseEnv(env: Record<string, string | undefined>): EnvResult {
     rateLimits: parseRateLimits(env.RATE_LIMITS, problems),
     faultDropSocketsEveryMs: intVar(env, 'FAULT_DROP_SOCKETS_EVERY_MS', 10, 60_000, problems),
     faultStallEveryMs: intVar(env, 'FAULT_STALL_EVERY_MS', 1100, 5000, problems),
+    faultSessionCap: intVar(env, 'FAULT_SESSION_CAP', 1, 10, problems),
   };
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
 }

@@ -29,6 +29,11 @@ export const FAULT_NAMES = [
   'contract-drift',
   'contract-undocumented-status',
   'contract-writeonly-leak',
+  'contract-wrong-content-type',
+  'contract-missing-header',
+  'contract-broken-link',
+  'contract-method-fallthrough',
+  'contract-no-validation',
   'auth-off',
   'headers-off',
   'cors-reflect',
@@ -40,6 +45,7 @@ export const FAULT_NAMES = [
   'soak-drift',
   'soak-drop',
   'soak-stall',
+  'soak-session-cap',
   'secret-placeholder-ok',
 ] as const;
 

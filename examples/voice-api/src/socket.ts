@@ -37,6 +37,12 @@ export function attachVoiceNamespace(io: Server, ctx: AppContext, chunkFaults: C
     socket.data.sessionId = claims.sessionId;
     next();
   });
+  if (ctx.config.faults.has('soak-session-cap')) {
+    // A connection guard sized for a developer's laptop and never raised: past it, callers are turned
+    // away with the same error as a Redis outage. Checked after the (async) auth, just before joining.
+    const cap = ctx.config.faultSessionCap;
+    voice.use((_socket, next) => next(voice.sockets.size >= cap ? new Error('unavailable') : undefined));
+  }
   voice.on('connection', (socket) => {
     socket.on('transcript', (payload: unknown, ...rest: unknown[]) => {
       void onTranscript(ctx, chunkFaults, socket, payload, lastCallback([payload, ...rest]) ?? (() => {}));

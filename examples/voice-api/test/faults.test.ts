@@ -343,6 +343,97 @@ describe('contract faults', () => {
     expect((await call(t.url, `/v1/sessions/${id}`)).status).toBe(200);
     expect((await call(t.url, `/v1/sessions/${randomUUID()}`)).status).toBe(404);
   });
+
+  // Each request runs against the fault and against the healthy service, so the row shows the difference.
+  const ROWS: {
+    fault: FaultName;
+    what: string;
+    /** Sends the request that shows the fault; `id` is a session created just before. */
+    send: (t: InProcess, id: string) => Promise<CallResult>;
+    status: number;
+    healthy: number;
+    /** What the spec check finds with the fault on (the healthy answer must have nothing). */
+    spec?: { operation: [method: string, path: string]; faulty: string[] };
+    also?: (res: CallResult, id: string) => void;
+  }[] = [
+    {
+      fault: 'contract-wrong-content-type',
+      what: 'GET /v1/sessions/{id} labels its JSON text/html',
+      send: async (t, id) => call(t.url, `/v1/sessions/${id}`, { headers: await bearer(t.env) }),
+      status: 200,
+      healthy: 200,
+      spec: {
+        operation: ['GET', '/v1/sessions/{id}'],
+        faulty: ['content type text/html is not one of application/json'],
+      },
+      also: (res, id) => expect(res.json().id).toBe(id),
+    },
+    {
+      fault: 'contract-missing-header',
+      what: 'POST /v1/sessions answers 201 without Location',
+      send: async (t) =>
+        call(t.url, '/v1/sessions', { method: 'POST', headers: await bearer(t.env), body: {} }),
+      status: 201,
+      healthy: 201,
+      spec: { operation: ['POST', '/v1/sessions'], faulty: ['required header Location is missing'] },
+    },
+    {
+      fault: 'contract-broken-link',
+      what: 'the id POST /v1/sessions returns leads nowhere',
+      send: async (t) => {
+        const headers = await bearer(t.env);
+        const created = await call(t.url, '/v1/sessions', { method: 'POST', headers, body: {} });
+        expect(created.status).toBe(201);
+        expect(created.headers.location).toMatch(/^\/v1\/sessions\//);
+        return call(t.url, `/v1/sessions/${created.json().id}`, { headers });
+      },
+      status: 404,
+      healthy: 200,
+    },
+    {
+      fault: 'contract-method-fallthrough',
+      what: 'PATCH /v1/sessions/{id} is answered like GET',
+      send: async (t, id) =>
+        call(t.url, `/v1/sessions/${id}`, { method: 'PATCH', headers: await bearer(t.env), body: {} }),
+      status: 200,
+      healthy: 405,
+      also: (res, id) => {
+        expect(res.json().id).toBe(id);
+        expect(res.headers.allow).toBeUndefined();
+      },
+    },
+    ...[
+      { language: 12345 },
+      { language: 'x'.repeat(36) },
+      { agent: '' },
+      { language: 'en', surprise: true },
+    ].map((body) => ({
+      fault: 'contract-no-validation' as const,
+      what: `POST /v1/sessions accepts ${JSON.stringify(body).slice(0, 40)}`,
+      send: async (t: InProcess) =>
+        call(t.url, '/v1/sessions', { method: 'POST', headers: await bearer(t.env), body }),
+      status: 201,
+      healthy: 400,
+      also: (res: CallResult) => expect(res.json()).toMatchObject({ language: 'en', agent: 'default' }),
+    })),
+  ];
+
+  it.each(ROWS.map((row) => [`${row.fault}: ${row.what}`, row] as const))('%s', async (_name, row) => {
+    for (const [t, status] of [
+      [await withFault(row.fault), row.status],
+      [await startInProcess(), row.healthy],
+    ] as const) {
+      const { id } = await createSession(t.url, t.env);
+      const res = await row.send(t, id);
+      expect(res.status, res.text).toBe(status);
+      const faulty = Boolean(t.env.VOICE_API_FAULTS);
+      if (row.spec) {
+        const [method, path] = row.spec.operation;
+        expect(await specViolations(method, path, res)).toEqual(faulty ? row.spec.faulty : []);
+      }
+      if (faulty) row.also?.(res, id);
+    }
+  });
 });
 
 describe('hardening faults', () => {
@@ -471,6 +562,36 @@ describe('soak faults', () => {
     const reason = await new Promise<string>((resolve) => socket.once('disconnect', resolve));
     expect(reason).toBe('transport close');
   });
+
+  it.each([
+    {
+      name: 'soak-session-cap',
+      env: { VOICE_API_FAULTS: 'soak-session-cap', FAULT_SESSION_CAP: '2' },
+      third: 'unavailable',
+    },
+    { name: 'healthy', env: {}, third: 'connected' },
+  ])(
+    '$name: a third open /voice socket is $third; once a caller hangs up, the next one gets in',
+    async ({ env, third }) => {
+      const t = await startInProcess(env);
+      const connect = () =>
+        openVoiceSession(t.url, t.env).then(
+          ({ socket }) => ({ socket, outcome: 'connected' }),
+          (error: Error) => ({ socket: undefined, outcome: error.message }),
+        );
+      const first = await connect();
+      const second = await connect();
+      expect([first.outcome, second.outcome, (await connect()).outcome]).toEqual([
+        'connected',
+        'connected',
+        third,
+      ]);
+      const open = await metricValue(t.url, 'voice_api_open_sockets');
+      first.socket!.disconnect();
+      await waitFor(async () => (await metricValue(t.url, 'voice_api_open_sockets')) === open - 1);
+      expect((await connect()).outcome).toBe('connected');
+    },
+  );
 
   it('soak-stall: the event loop stops for about a second', async () => {
     // One stall, 2 s after start, is enough to see; a shorter period would burn a core that the other

@@ -1,4 +1,5 @@
-import { Router } from 'express';
+import { randomUUID } from 'node:crypto';
+import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import type { Faults } from '../faults.ts';
@@ -13,6 +14,15 @@ const createBody = z.strictObject({
   agent: z.string().min(1).max(64).default('default'),
   callerRef: z.string().min(1).max(128).optional(),
 });
+// contract-no-validation: a "forgiving" parser that never refuses a body. A value that breaks its rule
+// falls back to the default and unknown or non-object input is dropped, so callers never see a 400.
+const lenientCreateBody = z
+  .object({
+    language: createBody.shape.language.catch('en'),
+    agent: createBody.shape.agent.catch('default'),
+    callerRef: createBody.shape.callerRef.catch(undefined),
+  })
+  .catch({ language: 'en', agent: 'default' });
 const transcriptBody = z.strictObject({ seq: z.int().min(0), text: z.string().min(1).max(2000) });
 // Lenient 8-4-4-4-12 hex, the same rule as OpenAPI's `format: uuid`, so the spec and the service agree.
 export const sessionId = z.guid();
@@ -25,6 +35,8 @@ export function sessionView(
 ): Record<string, unknown> {
   const { callerRef, ...view } = session;
   if (faults.has('contract-writeonly-leak')) Object.assign(view, { callerRef });
+  // The handler mints its own id for the reply while the store keeps the one it generated.
+  if (route === 'create' && faults.has('contract-broken-link')) view.id = randomUUID();
   if (route === 'get' && faults.has('contract-drift')) {
     const { status: _dropped, ...drifted } = view;
     return { ...drifted, createdAt: Date.parse(session.createdAt) };
@@ -42,23 +54,33 @@ export function sessionRoutes(ctx: AppContext): Router {
   router
     .route('/v1/sessions')
     .post(auth.requireBearer, ...sessionLimiter, ctx.jsonBody, async (req, res) => {
-      const input = parseOr400(createBody, req.body ?? {}, 'body');
+      const body = req.body ?? {};
+      const input = faults.has('contract-no-validation')
+        ? lenientCreateBody.parse(body)
+        : parseOr400(createBody, body, 'body');
       const session = await sessions.create(input);
-      res
-        .location(`/v1/sessions/${session.id}`)
-        .status(201)
-        .json(sessionView(session, faults, 'create'));
+      // contract-missing-header: the reply forgets the Location of the new session.
+      if (!faults.has('contract-missing-header')) res.location(`/v1/sessions/${session.id}`);
+      res.status(201).json(sessionView(session, faults, 'create'));
     })
     .all(methodNotAllowed(['POST']));
 
   const getAuth = faults.has('auth-off') ? [] : [auth.requireBearer];
+  const getSession: RequestHandler<{ id: string }> = async (req, res) => {
+    const session = await sessions.get(idParam(req.params.id));
+    if (!session) throw new HttpError(404, 'no such session');
+    const view = sessionView(session, faults, 'get');
+    // contract-wrong-content-type: a pre-serialized string through res.send, which labels it text/html.
+    if (faults.has('contract-wrong-content-type')) res.send(JSON.stringify(view));
+    else res.json(view);
+  };
+  // contract-method-fallthrough: the catch-all meant to turn other methods away serves them like GET.
+  const otherMethods = faults.has('contract-method-fallthrough')
+    ? [...getAuth, getSession]
+    : [methodNotAllowed(['GET', 'DELETE'])];
   router
     .route('/v1/sessions/:id')
-    .get(...getAuth, async (req, res) => {
-      const session = await sessions.get(idParam(req.params.id));
-      if (!session) throw new HttpError(404, 'no such session');
-      res.json(sessionView(session, faults, 'get'));
-    })
+    .get(...getAuth, getSession)
     .delete(auth.requireBearer, async (req, res) => {
       const id = idParam(req.params.id);
       const removed = await sessions.remove(id);
@@ -69,7 +91,7 @@ export function sessionRoutes(ctx: AppContext): Router {
       if (!removed) throw new HttpError(404, 'no such session');
       res.status(204).end();
     })
-    .all(methodNotAllowed(['GET', 'DELETE']));
+    .all(...otherMethods);
 
   router
     .route('/v1/sessions/:id/transcripts')
