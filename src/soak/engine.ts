@@ -11,7 +11,12 @@ import { resolvePlan, type SoakPlan } from './plan.ts';
 import { combineLive, statusLine } from './progress.ts';
 import { type LiveStats, SUMMED_GAUGES, type WorkerInit } from './protocol.ts';
 import { type LoadedSoakScript, loadSoakScript } from './script.ts';
-import { createResourceSampler, type ResourceSample, type ResourceSampler } from './server-resources.ts';
+import {
+  createResourceSampler,
+  type ResourceSample,
+  type ResourceSampler,
+  serverGauges,
+} from './server-resources.ts';
 import { ThresholdTracker } from './threshold-tracker.ts';
 import { SoakJudge } from './verdicts.ts';
 import { WorkerPool } from './worker-pool.ts';
@@ -119,7 +124,7 @@ class SoakRun {
   async execute(): Promise<void> {
     const ctx = this.#ctx;
     this.#sampler = await createResourceSampler(ctx.http, ctx.stack, ctx.config.soak.metricsPath);
-    this.#judge.setResourceSource(this.#sampler.source, this.#sampler.origin);
+    this.#judge.setResourceSource(this.#sampler.source, this.#sampler.origin, this.#sampler.replicas);
     await this.#suite.log('info', this.#describe());
     this.#pool = await WorkerPool.start(await this.#workerInits(), {
       onLive: (index, live) => this.#lives.set(index, live),
@@ -197,18 +202,8 @@ class SoakRun {
   }
 
   #addServerGauges(window: MergedWindow): void {
-    const sample = this.#latestSample;
-    if (!sample) return;
-    const gauges: [string, number | undefined][] = [
-      ['server_rss_bytes', sample.rssBytes],
-      ['server_heap_bytes', sample.heapBytes],
-      ['server_external_bytes', sample.externalBytes],
-      ['server_event_loop_lag_ms', sample.eventLoopLagMs],
-      ['server_open_sockets', sample.openSockets],
-      ['server_cpu_pct', sample.cpuPct],
-    ];
-    for (const [name, value] of gauges)
-      if (value !== undefined && Number.isFinite(value)) window.gauges.set(name, value);
+    if (!this.#latestSample) return;
+    for (const [name, value] of serverGauges(this.#latestSample)) window.gauges.set(name, value);
   }
 
   async #finish(): Promise<void> {
@@ -304,10 +299,10 @@ class SoakRun {
   #describe(): string {
     const p = this.#plan;
     const sampler = this.#sampler!;
-    const resources =
-      sampler.source === 'none'
-        ? 'no server resource source (memory-leak check skipped)'
-        : `server resources from ${sampler.origin}`;
+    let resources = `server resources from ${sampler.origin}`;
+    if (sampler.source === 'none') resources = 'no server resource source (memory-leak check skipped)';
+    else if (sampler.replicas.length > 0)
+      resources = `server resources from each replica: ${sampler.replicas.map((r) => `${r.service} ${r.origin}`).join(', ')}`;
     return `${p.sessions} sessions × ${p.eventsPerSec} events/s for ${p.durationMs / 1000} s (ramp-up ${p.rampUpMs / 1000} s, warm-up ${p.warmupMs / 1000} s, ramp-down ${p.rampDownMs / 1000} s, ${p.windowMs / 1000} s windows, session lifetime ${p.sessionLifetimeMs / 1000} s) on ${p.workers} worker thread${p.workers === 1 ? '' : 's'}${p.loopbackSources > 0 ? `, HTTP from ${p.loopbackSources} loopback source addresses` : ''}; ${resources}.`;
   }
 }

@@ -13,15 +13,27 @@ export interface ResourceSample {
   eventLoopLagMs?: number;
   openSockets?: number;
   cpuPct?: number;
+  /**
+   * Each replica's own sample on a stack with replicas (compose), by service name. The fields above
+   * are then the whole stack's (see {@link aggregateReplicas}), set only when every replica answered.
+   */
+  replicas?: Record<string, ResourceSample>;
 }
 
 export type ResourceSource = 'prometheus' | 'pid' | 'none';
 
 export interface ResourceSampler {
   readonly source: ResourceSource;
-  /** Where the samples come from, for evidence: the metrics URL or the PID. */
+  /** Where the samples come from, for evidence: the metrics URL(s) or the PID. */
   readonly origin: string;
+  /** The replicas sampled one by one, with their metrics URLs; empty for a single target. */
+  readonly replicas: readonly ReplicaOrigin[];
   sample(atMs: number): Promise<ResourceSample | null>;
+}
+
+export interface ReplicaOrigin {
+  service: string;
+  origin: string;
 }
 
 /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
@@ -31,12 +43,27 @@ const SCRAPE_TIMEOUT_MS = 3_000;
 /**
  * Server resources on the soak's timeline: the target's Prometheus endpoint when it has one (RSS,
  * heap, external memory, event-loop lag, open sockets, CPU), else /proc for a local stack's PID (RSS, CPU), else none.
+ * On a stack with replicas each replica's endpoint is scraped at its own port: through the load
+ * balancer, successive scrapes would alternate between replicas and mix their series into one.
  */
 export async function createResourceSampler(
   http: HttpClient,
   stack: StackHandle,
   metricsPath: string | false,
 ): Promise<ResourceSampler> {
+  const replicas = (stack.services?.() ?? []).filter((s) => s.role === 'replica' && s.url.startsWith('http'));
+  if (replicas.length > 0) {
+    if (metricsPath) {
+      const perReplica = replicasSampler(
+        replicas.map((r) => ({
+          service: r.name,
+          sampler: prometheusSampler(http, `${r.url}${metricsPath}`),
+        })),
+      );
+      if (await perReplica.sample(0)) return perReplica;
+    }
+    return NO_SAMPLER;
+  }
   if (metricsPath) {
     const prometheus = prometheusSampler(http, metricsPath);
     if (await prometheus.sample(0)) return prometheus;
@@ -46,16 +73,92 @@ export async function createResourceSampler(
     const byPid = pidSampler(stack);
     if (await byPid.sample(0)) return byPid;
   }
-  return { source: 'none', origin: 'none', sample: async () => null };
+  return NO_SAMPLER;
 }
 
-function prometheusSampler(http: HttpClient, metricsPath: string): ResourceSampler {
+const NO_SAMPLER: ResourceSampler = {
+  source: 'none',
+  origin: 'none',
+  replicas: [],
+  sample: async () => null,
+};
+
+/**
+ * The window gauges of a sample: `server_rss_bytes` and the like, plus, per replica,
+ * `server_rss_bytes{service=voice-api-1}`. Values that are missing or not finite are left out.
+ */
+export function serverGauges(sample: ResourceSample): [string, number][] {
+  const gauges: [string, number][] = [];
+  const add = (s: ResourceSample, label: string) => {
+    const values: [string, number | undefined][] = [
+      ['server_rss_bytes', s.rssBytes],
+      ['server_heap_bytes', s.heapBytes],
+      ['server_external_bytes', s.externalBytes],
+      ['server_event_loop_lag_ms', s.eventLoopLagMs],
+      ['server_open_sockets', s.openSockets],
+      ['server_cpu_pct', s.cpuPct],
+    ];
+    for (const [name, value] of values)
+      if (value !== undefined && Number.isFinite(value)) gauges.push([`${name}${label}`, value]);
+  };
+  add(sample, '');
+  for (const [service, replica] of Object.entries(sample.replicas ?? {}))
+    add(replica, `{service=${service}}`);
+  return gauges;
+}
+
+/**
+ * The stack as a whole from its replicas: memory, sockets and CPU (in % of one core) add up; the
+ * event-loop lag is the worst replica's. A field is left out unless every replica has it.
+ */
+function aggregateReplicas(samples: readonly ResourceSample[]): Omit<ResourceSample, 'atMs'> {
+  const all = (pick: (s: ResourceSample) => number | undefined) => {
+    const values = samples.map(pick);
+    return values.every((v) => v !== undefined) ? (values as number[]) : undefined;
+  };
+  const sum = (pick: (s: ResourceSample) => number | undefined) => all(pick)?.reduce((a, b) => a + b, 0);
+  const lags = all((s) => s.eventLoopLagMs);
+  return {
+    rssBytes: sum((s) => s.rssBytes),
+    heapBytes: sum((s) => s.heapBytes),
+    externalBytes: sum((s) => s.externalBytes),
+    eventLoopLagMs: lags && Math.max(...lags),
+    openSockets: sum((s) => s.openSockets),
+    cpuPct: sum((s) => s.cpuPct),
+  };
+}
+
+function replicasSampler(
+  replicas: readonly { service: string; sampler: ResourceSampler }[],
+): ResourceSampler {
+  return {
+    source: 'prometheus',
+    origin: replicas.map((r) => r.sampler.origin).join(', '),
+    replicas: replicas.map((r) => ({ service: r.service, origin: r.sampler.origin })),
+    async sample(atMs) {
+      const samples = await Promise.all(replicas.map((r) => r.sampler.sample(atMs)));
+      const answered: Record<string, ResourceSample> = {};
+      samples.forEach((sample, i) => {
+        if (sample) answered[replicas[i].service] = sample;
+      });
+      const got = Object.values(answered);
+      if (got.length === 0) return null;
+      // A partial sum would read as a drop in the stack's memory; the replicas' own series still show.
+      const whole = got.length === replicas.length ? aggregateReplicas(got) : {};
+      return { atMs, ...whole, replicas: answered };
+    },
+  };
+}
+
+/** `pathOrUrl`: the metrics path on the target, or a replica's own metrics URL. */
+function prometheusSampler(http: HttpClient, pathOrUrl: string): ResourceSampler {
   let lastCpu: { seconds: number; atMs: number } | undefined;
   return {
     source: 'prometheus',
-    origin: http.url(metricsPath),
+    origin: http.url(pathOrUrl),
+    replicas: [],
     async sample(atMs) {
-      const exchange = await http.request({ path: metricsPath, auth: false, timeoutMs: SCRAPE_TIMEOUT_MS });
+      const exchange = await http.request({ path: pathOrUrl, auth: false, timeoutMs: SCRAPE_TIMEOUT_MS });
       if (exchange.response?.status !== 200) return null;
       const samples = parsePrometheusText(exchange.response.text());
       const rssBytes = promValue(samples, 'process_resident_memory_bytes');
@@ -84,6 +187,7 @@ function pidSampler(stack: StackHandle): ResourceSampler {
   let lastCpu: { ticks: number; atMs: number } | undefined;
   return {
     source: 'pid',
+    replicas: [],
     get origin() {
       return `pid ${stack.pid() ?? '?'}`;
     },

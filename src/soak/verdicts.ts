@@ -3,7 +3,7 @@ import { Histogram, round3 } from '../metrics/histogram.ts';
 import { compareDrift, LinearTrend, type TrendFit } from '../metrics/trend.ts';
 import type { CheckResult } from '../report/model.ts';
 import type { SoakPlan } from './plan.ts';
-import type { ResourceSample, ResourceSource } from './server-resources.ts';
+import type { ReplicaOrigin, ResourceSample, ResourceSource } from './server-resources.ts';
 
 const OFFENDERS_KEPT = 20;
 const MiB = 1024 * 1024;
@@ -24,15 +24,87 @@ export interface WindowPhase {
 }
 
 /**
+ * One server process's memory over the steady state: RSS sample by sample, and the memory the program
+ * holds (JS heap used + external buffers) by its floor in each window, i.e. after the collector ran.
+ */
+class MemorySeries {
+  readonly rss = new LinearTrend();
+  readonly retained = new LinearTrend();
+  #windowMin: number | undefined;
+  #windowMid = 0;
+
+  add(minutes: number, sample: ResourceSample): void {
+    if (sample.rssBytes !== undefined) this.rss.add(minutes, sample.rssBytes);
+    if (sample.heapBytes !== undefined) {
+      const retained = sample.heapBytes + (sample.externalBytes ?? 0);
+      this.#windowMin = Math.min(this.#windowMin ?? Number.POSITIVE_INFINITY, retained);
+      this.#windowMid = minutes;
+    }
+  }
+
+  closeWindow(): void {
+    if (this.#windowMin === undefined) return;
+    this.retained.add(this.#windowMid, this.#windowMin);
+    this.#windowMin = undefined;
+  }
+}
+
+/** A memory trend judged against the leak bounds (evidence of soak.memory-leak). */
+interface TrendVerdict {
+  label: string;
+  samples: number;
+  minutes: number;
+  slopeBytesPerMin: number;
+  ci95: [number, number];
+  r2: number;
+  baselineBytes: number;
+  growthBytes: number;
+  growthPct: number;
+  /** The fitted line, for drawing: y = interceptBytes + slopeBytesPerMin × minutes after steadyFromMs. */
+  interceptBytes: number;
+  leaking: boolean;
+}
+
+/** A leak is a slope above the bound, a growth above the share of the baseline, and a CI above zero. */
+function judgeTrend(fit: TrendFit | null, label: string, bounds: SoakPlan['leak']): TrendVerdict | null {
+  if (!fit) return null;
+  const minutes = fit.xMax - fit.xMin;
+  const baselineBytes = fit.intercept + fit.slope * fit.xMin;
+  const growthBytes = fit.slope * minutes;
+  const growthPct = baselineBytes > 0 ? (growthBytes / baselineBytes) * 100 : 0;
+  return {
+    label,
+    samples: fit.n,
+    minutes,
+    slopeBytesPerMin: fit.slope,
+    ci95: fit.slopeCi95,
+    r2: fit.r2,
+    baselineBytes,
+    growthBytes,
+    growthPct,
+    interceptBytes: fit.intercept,
+    leaking:
+      fit.slope > bounds.maxSlopeBytesPerMin && growthPct > bounds.maxGrowthPct && fit.slopeCi95[0] > 0,
+  };
+}
+
+/** One process's memory judged: both trends, whether it leaks, and the sentence that says so. */
+interface MemoryVerdict {
+  rss: TrendVerdict;
+  retained: TrendVerdict | null;
+  leaking: boolean;
+  summary: string;
+}
+
+/**
  * Builds the soak's verdicts window by window, keeping only running fits, counts and a bounded list
  * of offending windows, so a long soak does not grow the harness's memory.
  */
 export class SoakJudge {
   readonly #plan: SoakPlan;
-  readonly #rss = new LinearTrend();
-  readonly #retained = new LinearTrend();
-  #retainedWindowMin: number | undefined;
-  #retainedWindowMid = 0;
+  /** The target's memory; on a stack with replicas, each replica's instead. */
+  readonly #memory = new MemorySeries();
+  readonly #replicas = new Map<string, { origin: string; memory: MemorySeries }>();
   #resourceSource: ResourceSource = 'none';
   #resourceOrigin = '';
   #generatorWindows = 0;
@@ -64,25 +136,24 @@ export class SoakJudge {
     };
   }
 
-  setResourceSource(source: ResourceSource, origin: string): void {
+  /** `replicas`: the stack's replicas, each judged on its own memory (any one leaking fails the check). */
+  setResourceSource(source: ResourceSource, origin: string, replicas: readonly ReplicaOrigin[] = []): void {
     this.#resourceSource = source;
     this.#resourceOrigin = origin;
+    this.#replicas.clear();
+    for (const r of replicas) this.#replicas.set(r.service, { origin: r.origin, memory: new MemorySeries() });
   }
 
-  /**
-   * Server memory samples in the steady state feed the leak fits: RSS sample by sample, and the memory
-   * the program holds (JS heap used + external buffers) by its floor in each window, i.e. after the
-   * collector ran.
-   */
+  /** Server memory samples in the steady state feed the leak fits, per replica when there are replicas. */
   addResourceSample(sample: ResourceSample): void {
     if (sample.atMs < this.#plan.steadyFromMs || sample.atMs > this.#plan.steadyToMs) return;
     const minutes = (sample.atMs - this.#plan.steadyFromMs) / 60_000;
-    if (sample.rssBytes !== undefined) this.#rss.add(minutes, sample.rssBytes);
-    if (sample.heapBytes !== undefined) {
-      const retained = sample.heapBytes + (sample.externalBytes ?? 0);
-      this.#retainedWindowMin = Math.min(this.#retainedWindowMin ?? Number.POSITIVE_INFINITY, retained);
-      this.#retainedWindowMid = minutes;
+    if (this.#replicas.size === 0) {
+      this.#memory.add(minutes, sample);
+      return;
     }
+    for (const [service, replica] of Object.entries(sample.replicas ?? {}))
+      this.#replicas.get(service)?.memory.add(minutes, replica);
   }
 
   addWindow(window: MergedWindow, phase: WindowPhase): void {
@@ -96,10 +167,8 @@ export class SoakJudge {
     this.#steadyWindows += 1;
     this.#judgeSessionsHeld(window, note);
     this.#keepForDrift(window);
-    if (this.#retainedWindowMin !== undefined) {
-      this.#retained.add(this.#retainedWindowMid, this.#retainedWindowMin);
-      this.#retainedWindowMin = undefined;
-    }
+    this.#memory.closeWindow();
+    for (const replica of this.#replicas.values()) replica.memory.closeWindow();
   }
 
   get overloaded(): boolean {
@@ -223,24 +292,94 @@ export class SoakJudge {
           'no server resource source: the target has no Prometheus endpoint at soak.metricsPath and the stack has no local PID to sample.',
       };
     }
-    const bounds = this.#plan.leak;
-    const rss = this.#judgeTrend(this.#rss.fit(), 'RSS');
-    const retained = this.#judgeTrend(
-      this.#retained.fit(),
-      'held memory (heap used + external, floor per window)',
-    );
-    if (!rss) {
+    if (this.#replicas.size > 0) return this.#replicasLeak(base);
+    const memory = this.#judgeMemory(this.#memory);
+    if (!memory) {
       return {
         ...base,
         verdict: 'skip',
-        message: `fewer than 3 server memory samples after warm-up (${this.#rss.n}): the steady state is too short to fit a trend.`,
+        message: `fewer than 3 server memory samples after warm-up (${this.#memory.rss.n}): the steady state is too short to fit a trend.`,
         evidence: { source: this.#resourceSource, origin: this.#resourceOrigin },
       };
     }
-    // RSS is what gets a process killed; the memory the program holds tells a leak from the allocator
-    // or V8 growing its heap in steps early in a run, which RSS alone cannot.
+    return {
+      ...base,
+      verdict: memory.leaking ? 'fail' : 'pass',
+      message: `${memory.summary}.`,
+      evidence: {
+        source: this.#resourceSource,
+        origin: this.#resourceOrigin,
+        bounds: this.#plan.leak,
+        steadyFromMs: this.#plan.steadyFromMs,
+        rss: memory.rss,
+        ...(memory.retained ? { retained: memory.retained } : {}),
+      },
+    };
+  }
+
+  /** Every replica judged on its own memory: one leaking replica fails the check, and is named. */
+  #replicasLeak(base: { id: string; title: string }): CheckResult {
+    const judged = [...this.#replicas].map(([service, { origin, memory }]) => ({
+      service,
+      origin,
+      samples: memory.rss.n,
+      memory: this.#judgeMemory(memory),
+    }));
+    const leaking = judged.filter((j) => j.memory?.leaking).map((j) => j.service);
+    const evidence = {
+      source: this.#resourceSource,
+      origin: this.#resourceOrigin,
+      bounds: this.#plan.leak,
+      steadyFromMs: this.#plan.steadyFromMs,
+      leakingReplicas: leaking,
+      replicas: judged.map(({ service, origin, samples, memory }) => ({
+        service,
+        origin,
+        samples,
+        verdict: memory ? (memory.leaking ? 'fail' : 'pass') : 'skip',
+        ...(memory ? { rss: memory.rss } : {}),
+        ...(memory?.retained ? { retained: memory.retained } : {}),
+      })),
+    };
+    if (judged.every((j) => !j.memory)) {
+      return {
+        ...base,
+        verdict: 'skip',
+        message: `fewer than 3 memory samples after warm-up from every replica (${judged.map((j) => `${j.service} ${j.samples}`).join(', ')}): the steady state is too short to fit a trend.`,
+        evidence,
+      };
+    }
+    const each = judged.map(
+      (j) =>
+        `${j.service}: ${j.memory ? j.memory.summary : `not judged, fewer than 3 samples after warm-up (${j.samples})`}`,
+    );
+    const head =
+      leaking.length > 0
+        ? `${leaking.join(', ')} ${leaking.length === 1 ? 'leaks' : 'leak'}`
+        : `no replica leaks (${judged.filter((j) => j.memory).length} of ${judged.length} judged)`;
+    return {
+      ...base,
+      verdict: leaking.length > 0 ? 'fail' : 'pass',
+      message: `${head}. ${each.join('. ')}.`,
+      evidence,
+    };
+  }
+
+  /**
+   * RSS is what gets a process killed; the memory the program holds tells a leak from the allocator
+   * or V8 growing its heap in steps early in a run, which RSS alone cannot.
+   */
+  #judgeMemory(memory: MemorySeries): MemoryVerdict | null {
+    const bounds = this.#plan.leak;
+    const rss = judgeTrend(memory.rss.fit(), 'RSS', bounds);
+    if (!rss) return null;
+    const retained = judgeTrend(
+      memory.retained.fit(),
+      'held memory (heap used + external, floor per window)',
+      bounds,
+    );
     const leaking = rss.leaking && (retained === null || retained.leaking);
-    const describe = (t: NonNullable<typeof rss>) =>
+    const describe = (t: TrendVerdict) =>
       `${t.label} ${signed(t.slopeBytesPerMin / MiB)} MiB/min (95% CI ${signed(t.ci95[0] / MiB)}…${signed(t.ci95[1] / MiB)}, R² ${t.r2.toFixed(2)}), ${signed(t.growthPct)}% over ${t.minutes.toFixed(1)} min`;
     const bound = `bound ${bounds.maxSlopeBytesPerMin / MiB} MiB/min and ${bounds.maxGrowthPct}% growth`;
     let conclusion: string;
@@ -249,46 +388,8 @@ export class SoakJudge {
     else if (rss.leaking)
       conclusion = `RSS exceeds the ${bound} but held memory does not: allocator or heap sizing, not a leak`;
     else conclusion = `within the ${bound}`;
-    return {
-      ...base,
-      verdict: leaking ? 'fail' : 'pass',
-      message: `${[rss, retained]
-        .filter((t) => t !== null)
-        .map(describe)
-        .join('; ')}: ${conclusion}.`,
-      evidence: {
-        source: this.#resourceSource,
-        origin: this.#resourceOrigin,
-        bounds,
-        steadyFromMs: this.#plan.steadyFromMs,
-        rss,
-        ...(retained ? { retained } : {}),
-      },
-    };
-  }
-
-  /** A leak is a slope above the bound, a growth above the share of the baseline, and a CI above zero. */
-  #judgeTrend(fit: TrendFit | null, label: string) {
-    if (!fit) return null;
-    const { maxSlopeBytesPerMin, maxGrowthPct } = this.#plan.leak;
-    const minutes = fit.xMax - fit.xMin;
-    const baselineBytes = fit.intercept + fit.slope * fit.xMin;
-    const growthBytes = fit.slope * minutes;
-    const growthPct = baselineBytes > 0 ? (growthBytes / baselineBytes) * 100 : 0;
-    return {
-      label,
-      samples: fit.n,
-      minutes,
-      slopeBytesPerMin: fit.slope,
-      ci95: fit.slopeCi95,
-      r2: fit.r2,
-      baselineBytes,
-      growthBytes,
-      growthPct,
-      /** The fitted line, for drawing: y = interceptBytes + slopeBytesPerMin × minutes after steadyFromMs. */
-      interceptBytes: fit.intercept,
-      leaking: fit.slope > maxSlopeBytesPerMin && growthPct > maxGrowthPct && fit.slopeCi95[0] > 0,
-    };
+    const trends = [rss, retained].filter((t) => t !== null).map(describe);
+    return { rss, retained, leaking, summary: `${trends.join('; ')}: ${conclusion}` };
   }
 
   #latencyDrift(totals: RunTotals): CheckResult {

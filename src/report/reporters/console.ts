@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import { formatSinceBaseline } from '../baseline/format.ts';
-import type { CheckResult, CheckVerdict, RunSummary } from '../model.ts';
+import type { CheckResult, CheckVerdict, IntervalRecord, MetricsSnapshot, RunSummary } from '../model.ts';
 import type { Progress, Reporter } from '../reporter.ts';
 
 export interface ConsoleReporterOptions {
@@ -14,8 +14,9 @@ export interface ConsoleReporterOptions {
 const MARK: Record<CheckVerdict, string> = { pass: '✓', fail: '✗', warn: '!', skip: '-' };
 
 /**
- * Live progress on a TTY (one status line rewritten in place), plain periodic lines otherwise, so CI
- * logs stay readable. Failures are printed as they happen with their curl reproduction.
+ * Live progress on a TTY (one status line rewritten in place); otherwise plain lines, so CI logs stay
+ * readable: one per metric window for a soak or load suite, periodic progress lines for the rest.
+ * Failures are printed as they happen with their curl reproduction.
  */
 export function consoleReporter(options: ConsoleReporterOptions = {}): Reporter {
   const out = options.stream ?? process.stdout;
@@ -25,6 +26,9 @@ export function consoleReporter(options: ConsoleReporterOptions = {}): Reporter 
   const counts: Record<CheckVerdict, number> = { pass: 0, fail: 0, warn: 0, skip: 0 };
   let statusShown = false;
   let lastPlainAt = 0;
+  const totalMsBySuite = new Map<string, number | undefined>();
+  // Suites whose windows are already printed: their plain progress lines would say it twice.
+  const windowed = new Set<string>();
 
   const clearStatus = () => {
     if (tty && statusShown) out.write('\r\x1b[2K');
@@ -57,14 +61,20 @@ export function consoleReporter(options: ConsoleReporterOptions = {}): Reporter 
     },
     onProgress(progress) {
       if (quiet) return;
+      totalMsBySuite.set(progress.suite, progress.totalMs);
       const text = formatProgress(progress, counts);
       if (tty) {
         out.write(`\r\x1b[2K${text.slice(0, Math.max(20, (out.columns ?? 120) - 1))}`);
         statusShown = true;
-      } else if (Date.now() - lastPlainAt >= plainEveryMs) {
+      } else if (!windowed.has(progress.suite) && Date.now() - lastPlainAt >= plainEveryMs) {
         lastPlainAt = Date.now();
         out.write(`${text}\n`);
       }
+    },
+    onInterval(suite, interval) {
+      if (quiet || tty) return;
+      windowed.add(suite);
+      out.write(`${formatWindow(suite, interval, totalMsBySuite.get(suite))}\n`);
     },
     onSuiteEnd(suite) {
       if (quiet) return;
@@ -98,6 +108,42 @@ function formatProgress(progress: Progress, counts: Record<CheckVerdict, number>
   }
   const checks = `${counts.pass}✓ ${counts.fail}✗ ${counts.warn}! ${counts.skip}-`;
   return `  ${progress.suite} ${timing} · ${checks}${progress.status ? ` · ${progress.status}` : ''}`;
+}
+
+/**
+ * `  voice-sessions 10–20s of 60s · sessions 20 · 40 ev/s · p95 3 ms · p99 8 ms · lost 0 · disc 0 · rss 80 MB · cpu 12%`
+ * Each part appears when its metric is in the window: events for a soak, requests for a load run,
+ * server RSS when the target was sampled; `cpu` is the load generator's.
+ */
+function formatWindow(suite: string, interval: Readonly<IntervalRecord>, totalMs?: number): string {
+  const m: MetricsSnapshot = interval.metrics;
+  // Tenths only where they matter: a short final window, say `30–30.4s`.
+  const seconds = (ms: number) => `${Math.round(ms / 100) / 10}`;
+  const windowSec = (interval.endMs - interval.startMs) / 1000;
+  const perSec = (count: number) => Math.round(windowSec > 0 ? count / windowSec : 0);
+  const parts = [
+    `${suite} ${seconds(interval.startMs)}–${seconds(interval.endMs)}s${totalMs ? ` of ${seconds(totalMs)}s` : ''}`,
+  ];
+  const sessions = m.gauges?.sessions_active;
+  if (sessions !== undefined) parts.push(`sessions ${sessions}`);
+  const events = m.counters?.events_acked;
+  const requests = m.counters?.http_reqs;
+  if (events !== undefined) parts.push(`${perSec(events)} ev/s`);
+  else if (requests !== undefined) parts.push(`${perSec(requests)} req/s`);
+  const latency = m.histograms?.event_rtt_ms ?? m.histograms?.http_req_ms;
+  if (latency) parts.push(`p95 ${formatMs(latency.p95)}`, `p99 ${formatMs(latency.p99)}`);
+  if (m.counters?.events_sent !== undefined) {
+    parts.push(`lost ${m.counters.events_lost ?? 0}`, `disc ${m.counters.disconnects ?? 0}`);
+  }
+  const rssBytes = m.gauges?.server_rss_bytes;
+  if (rssBytes !== undefined) parts.push(`rss ${Math.round(rssBytes / 1_000_000)} MB`);
+  const cpuPct = m.gauges?.generator_cpu_pct;
+  if (cpuPct !== undefined) parts.push(`cpu ${Math.round(cpuPct)}%`);
+  return `  ${parts.join(' · ')}`;
+}
+
+function formatMs(value: number): string {
+  return value >= 100 ? `${Math.round(value)} ms` : `${Math.round(value * 10) / 10} ms`;
 }
 
 function tally(checks: readonly CheckResult[]): string {
