@@ -15,6 +15,14 @@ import {
   VOICE_API_SPEC,
   writeConfig,
 } from '../helpers/cli.ts';
+import {
+  buildComposeImages,
+  COMPOSE_FILE,
+  composeProjectsIn,
+  composeUnavailable,
+  projectContainers,
+  removeProjectContainers,
+} from '../helpers/compose.ts';
 
 // The composed stack for real: docker-compose.test.yml through testcontainers, two voice-api replicas
 // behind the load balancer, sharing Redis. The images are built once for the file; every run below
@@ -23,33 +31,13 @@ import {
 // Needs a Docker engine with the compose v2 plugin. On an air-gapped machine the images come from the
 // SHAKEDOWN_NODE_IMAGE / SHAKEDOWN_REDIS_IMAGE the workplace's setup script exports (.ci/run runs it).
 
-const COMPOSE_FILE = path.join(REPO_ROOT, 'docker-compose.test.yml');
 const REPLICA_CHECKS = [
   'rate-limit.shared-across-replicas',
   'shutdown.rolling-restart',
   'health.ready-tracks-dependencies',
 ];
 
-function dockerProblem(): string | null {
-  try {
-    execFileSync('docker', ['info', '--format', '{{.ServerVersion}}'], { stdio: 'pipe', timeout: 20_000 });
-  } catch (error) {
-    return `no Docker engine (${String((error as Error).message).split('\n')[0]})`;
-  }
-  try {
-    execFileSync('docker', ['compose', 'version'], { stdio: 'pipe', timeout: 20_000 });
-  } catch {
-    return 'Docker has no compose v2 plugin';
-  }
-  return null;
-}
-
-const unavailable = dockerProblem();
-if (unavailable) {
-  // A CI job that exists to run these must fail, not skip, when its runner lost Docker.
-  if (process.env.SHAKEDOWN_REQUIRE_DOCKER === '1') throw new Error(`compose e2e tests: ${unavailable}`);
-  console.warn(`compose e2e tests skipped: ${unavailable}`);
-}
+const unavailable = composeUnavailable('compose e2e tests');
 
 const secrets = {
   JWT_SECRET: randomBytes(32).toString('base64url'),
@@ -115,17 +103,9 @@ export default replicasScenario({
   return scenarios;
 }
 
-function projectContainers(project: string): string[] {
-  return execFileSync('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`], {
-    encoding: 'utf8',
-  })
-    .split('\n')
-    .filter(Boolean);
-}
-
 /** Every compose project a run started, named in its output; none may have a container left. */
 function projectsIn(output: string): string[] {
-  const projects = [...output.matchAll(/starting the compose stack (shakedown-[0-9a-f]+)/g)].map((m) => m[1]);
+  const projects = composeProjectsIn(output);
   for (const project of projects) seenProjects.add(project);
   return projects;
 }
@@ -150,13 +130,7 @@ describe.skipIf(unavailable !== null)('compose stack (docker-compose.test.yml, t
 
   beforeAll(() => {
     // Once for the file: the bundle on the host, then both images, with no network inside the build.
-    execFileSync(process.execPath, ['--run', 'build:voice-api'], { cwd: REPO_ROOT, stdio: 'pipe' });
-    execFileSync('docker', ['compose', '-f', COMPOSE_FILE, 'build'], {
-      cwd: REPO_ROOT,
-      stdio: 'pipe',
-      env: { ...process.env, SHAKEDOWN_ENV_FILE: '/dev/null' },
-      timeout: 300_000,
-    });
+    buildComposeImages();
     // Earlier builds of these images, untagged by this one: keep the machine's disk flat across runs.
     execFileSync('docker', ['image', 'prune', '--force', '--filter', 'label=dev.shakedown.image'], {
       stdio: 'pipe',
@@ -168,10 +142,7 @@ describe.skipIf(unavailable !== null)('compose stack (docker-compose.test.yml, t
     for (const child of started) if (child.exitCode === null) child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 5_000));
     for (const child of started) child.kill('SIGKILL');
-    for (const project of seenProjects) {
-      const left = projectContainers(project);
-      if (left.length > 0) execFileSync('docker', ['rm', '-f', '-v', ...left], { stdio: 'ignore' });
-    }
+    for (const project of seenProjects) removeProjectContainers(project);
   }, 60_000);
 
   it('stack up prints every service URL; stack down removes every container', async () => {
