@@ -204,7 +204,7 @@ const loadSchema = z.strictObject({
   enabled: z.boolean().default(false),
   durationSec: positiveNumber.default(30),
   connections: positiveInt.default(10),
-  /** Open-model arrival rate; closed model (autocannon) when unset. */
+  /** Open-model arrival rate; closed model when unset. */
   ratePerSec: positiveNumber.optional(),
   routes: z
     .array(
