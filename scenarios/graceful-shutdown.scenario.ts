@@ -1,4 +1,5 @@
 import { gracefulShutdownScenario } from 'shakedown';
+import { voiceSocketAuth } from './support/voice-socket-auth.ts';
 
 // SIGTERM to the reference target while it is busy: two keep-alive connections streaming requests,
 // three 3-second requests in flight and two voice sockets open. It must flip /readyz to 503, finish
@@ -10,18 +11,6 @@ export default gracefulShutdownScenario({
   readyPath: '/readyz',
   livePath: '/livez',
   socketNamespace: '/voice',
-  // A voice socket needs a voice token: create a session, then ask for its token.
-  socketAuth: async (ctx) => {
-    const localAddress = ctx.addresses.next();
-    const session = await ctx.http.request({ method: 'POST', path: '/v1/sessions', body: {}, localAddress });
-    const { id } = session.response?.json<{ id: string }>() ?? { id: '' };
-    const token = await ctx.http.request({
-      method: 'POST',
-      path: '/v1/voice/token',
-      body: { sessionId: id },
-      localAddress,
-    });
-    return { token: token.response?.json<{ token: string }>().token };
-  },
+  socketAuth: voiceSocketAuth,
   graceSec: 30,
 });

@@ -1,4 +1,5 @@
 import { replicasScenario } from 'shakedown';
+import { voiceSocketAuth } from './support/voice-socket-auth.ts';
 
 // What only the composed stack (docker-compose.test.yml: two voice-api replicas behind a load balancer,
 // sharing Redis) can show: the session quota (10 per 5 minutes per client) holds for the whole stack;
@@ -11,24 +12,7 @@ export default replicasScenario({
     connections: 4,
     socketNamespace: '/voice',
     socketClients: 3,
-    // A voice socket needs a voice token: create a session, then ask for its token.
-    socketAuth: async (ctx) => {
-      const localAddress = ctx.addresses.next();
-      const session = await ctx.http.request({
-        method: 'POST',
-        path: '/v1/sessions',
-        body: {},
-        localAddress,
-      });
-      const { id } = session.response?.json<{ id: string }>() ?? { id: '' };
-      const token = await ctx.http.request({
-        method: 'POST',
-        path: '/v1/voice/token',
-        body: { sessionId: id },
-        localAddress,
-      });
-      return { token: token.response?.json<{ token: string }>().token };
-    },
+    socketAuth: voiceSocketAuth,
     reconnectWithinSec: 10,
     graceSec: 30,
   },

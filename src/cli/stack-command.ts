@@ -4,6 +4,7 @@ import type { LoadedConfig } from '../config/resolve.ts';
 import { ExitCode, type ExitCodeValue, ShakedownError } from '../errors.ts';
 import { redactorFor } from '../runner.ts';
 import { startStack } from '../stack/index.ts';
+import { isProcessAlive } from '../stack/process.ts';
 
 const STATE_FILE = '.stack-up.json';
 
@@ -55,19 +56,10 @@ export async function stackDown(loaded: LoadedConfig, print: (line: string) => v
     return ExitCode.Pass;
   }
   const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline && isAlive(pid)) await new Promise((r) => setTimeout(r, 100));
-  if (isAlive(pid))
+  while (Date.now() < deadline && isProcessAlive(pid)) await new Promise((r) => setTimeout(r, 100));
+  if (isProcessAlive(pid))
     throw new ShakedownError('SHK_STACK_START', `the stack (pid ${pid}) did not stop within 30 s`);
   rmSync(stateFile, { force: true });
   print('stack stopped');
   return ExitCode.Pass;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,5 +1,10 @@
 import { getAtPointer, isObject, joinPointer, refToPointer, splitPointer } from './pointer.ts';
-import { SCHEMA_ARRAY_KEYWORDS, SCHEMA_KEYWORDS, SCHEMA_MAP_KEYWORDS } from './schema-walk.ts';
+import {
+  NOT_SCHEMA_BEARING,
+  SCHEMA_ARRAY_KEYWORDS,
+  SCHEMA_KEYWORDS,
+  SCHEMA_MAP_KEYWORDS,
+} from './schema-walk.ts';
 
 export type SpecVersion = '3.0' | '3.1';
 /** Requests and responses see different schemas: `readOnly` and `writeOnly` cut both ways. */
@@ -38,15 +43,6 @@ interface State extends NormalizedDocument {
 // make ajv resolve the bundled `#/components/...` refs against the wrong base.
 const DROPPED = new Set(['example', 'xml', 'externalDocs', 'discriminator', 'nullable', '$schema', '$id']);
 const COMPOSITION = ['allOf', 'anyOf', 'oneOf', 'not', DISCRIMINATOR_KEYWORD];
-const NOT_SCHEMA_BEARING = new Set([
-  'info',
-  'servers',
-  'tags',
-  'externalDocs',
-  'security',
-  'example',
-  'examples',
-]);
 
 /**
  * Rewrites an OpenAPI document's schemas into what ajv validates correctly: OpenAPI 3.0 semantics

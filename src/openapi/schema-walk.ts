@@ -27,7 +27,7 @@ export const SCHEMA_KEYWORDS: ReadonlySet<string> = new Set([
 export const SCHEMA_ARRAY_KEYWORDS: ReadonlySet<string> = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems']);
 
 // Parts of a document that never hold schemas; skipping them keeps the walk cheap on large specs.
-const NOT_SCHEMA_BEARING = new Set([
+export const NOT_SCHEMA_BEARING: ReadonlySet<string> = new Set([
   'info',
   'servers',
   'tags',

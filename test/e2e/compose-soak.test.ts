@@ -7,14 +7,12 @@ import {
   REPO_ROOT,
   readSummary,
   runCli,
-  SHAKEDOWN_IMPORT,
   tempDir,
-  VOICE_API_SPEC,
   writeConfig,
 } from '../helpers/cli.ts';
 import {
   buildComposeImages,
-  COMPOSE_FILE,
+  composeConfig,
   composeProjectsIn,
   composeUnavailable,
   projectContainers,
@@ -55,29 +53,14 @@ function composeSoakConfig(): string {
     reply_latency_ms: ['p(95)<2000'],
     session_connect_ms: ['p(95)<4000'],
   };
-  return `import { defineConfig, mintHs256Token } from ${JSON.stringify(SHAKEDOWN_IMPORT)};
-
-const secrets = ${JSON.stringify(secrets)};
-
-export default defineConfig({
-  secrets,
-  target: {
-    openapi: ${JSON.stringify(VOICE_API_SPEC)},
-    auth: { type: 'bearer', token: () => mintHs256Token(secrets.JWT_SECRET) },
-  },
-  stack: {
-    kind: 'compose',
-    file: ${JSON.stringify(COMPOSE_FILE)},
-    env: ${JSON.stringify(stackEnv)},
-    build: false,
-    beforeBuild: false,
+  return composeConfig({
+    secrets,
+    env: stackEnv,
     readyTimeoutMs: 60_000,
-  },
-  soak: ${JSON.stringify(soak)},
+    extra: `soak: ${JSON.stringify(soak)},
   thresholds: ${JSON.stringify(thresholds)},
-  reporters: ['console', 'json'],
-});
-`;
+  reporters: ['console', 'json'],`,
+  });
 }
 
 describe.skipIf(unavailable !== null)('soak on the composed stack (--stack compose)', () => {

@@ -12,12 +12,12 @@ import {
   runCli,
   SHAKEDOWN_IMPORT,
   tempDir,
-  VOICE_API_SPEC,
+  VOICE_SOCKET_AUTH_IMPORT,
   writeConfig,
 } from '../helpers/cli.ts';
 import {
   buildComposeImages,
-  COMPOSE_FILE,
+  composeConfig,
   composeProjectsIn,
   composeUnavailable,
   projectContainers,
@@ -44,32 +44,18 @@ const secrets = {
   WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
 };
 
-/** A config for the compose stack (images already built), with the given faults and scenarios. */
-function composeConfig(options: { faults?: string[]; scenariosDir?: string; extra?: string } = {}): string {
-  const env = { SHUTDOWN_DRAIN_MS: '1000', VOICE_API_FAULTS: (options.faults ?? []).join(',') };
-  return `import { defineConfig, mintHs256Token } from ${JSON.stringify(SHAKEDOWN_IMPORT)};
-
-const secrets = ${JSON.stringify(secrets)};
-
-export default defineConfig({
-  secrets,
-  target: {
-    openapi: ${JSON.stringify(VOICE_API_SPEC)},
-    auth: { type: 'bearer', token: () => mintHs256Token(secrets.JWT_SECRET) },
-  },
-  stack: {
-    kind: 'compose',
-    file: ${JSON.stringify(COMPOSE_FILE)},
-    env: ${JSON.stringify(env)},
-    build: false,
-    beforeBuild: false,
+/** A config for the compose stack with the given faults and scenarios. */
+function composeRunConfig(
+  options: { faults?: string[]; scenariosDir?: string; extra?: string } = {},
+): string {
+  return composeConfig({
+    secrets,
+    env: { SHUTDOWN_DRAIN_MS: '1000', VOICE_API_FAULTS: (options.faults ?? []).join(',') },
     readyTimeoutMs: 120_000,
-  },
-  scenarios: { dir: ${JSON.stringify(options.scenariosDir ?? path.join(REPO_ROOT, 'scenarios'))} },
+    extra: `scenarios: { dir: ${JSON.stringify(options.scenariosDir ?? path.join(REPO_ROOT, 'scenarios'))} },
   soak: { enabled: false },
-  ${options.extra ?? ''}
-});
-`;
+  ${options.extra ?? ''}`,
+  });
 }
 
 /** A scenario directory holding only the replicas scenario with one of its checks on. */
@@ -80,19 +66,14 @@ function oneCheckScenario(dir: string, check: 'sharedLimit' | 'rollingRestart' |
   writeConfig(
     scenarios,
     `import { replicasScenario } from ${JSON.stringify(SHAKEDOWN_IMPORT)};
+import { voiceSocketAuth } from ${JSON.stringify(VOICE_SOCKET_AUTH_IMPORT)};
 
 export default replicasScenario({
   ${off.map((k) => `${k}: false`).join(', ')},
   rollingRestart: ${
     check === 'rollingRestart'
       ? `{
-    socketAuth: async (ctx) => {
-      const localAddress = ctx.addresses.next();
-      const session = await ctx.http.request({ method: 'POST', path: '/v1/sessions', body: {}, localAddress });
-      const { id } = session.response.json();
-      const token = await ctx.http.request({ method: 'POST', path: '/v1/voice/token', body: { sessionId: id }, localAddress });
-      return { token: token.response.json().token };
-    },
+    socketAuth: voiceSocketAuth,
   }`
       : 'false'
   },
@@ -147,7 +128,7 @@ describe.skipIf(unavailable !== null)('compose stack (docker-compose.test.yml, t
 
   it('stack up prints every service URL; stack down removes every container', async () => {
     const dir = tempDir('shakedown-compose-');
-    writeConfig(dir, composeConfig());
+    writeConfig(dir, composeRunConfig());
     const up = spawn(process.execPath, [CLI, 'stack', 'up'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     started.push(up);
     let output = '';
@@ -186,7 +167,7 @@ describe.skipIf(unavailable !== null)('compose stack (docker-compose.test.yml, t
 
   it('a stack that cannot start is exit 3 with the service output, and leaves nothing behind', async () => {
     const dir = tempDir('shakedown-compose-');
-    writeConfig(dir, composeConfig({ faults: ['no-such-fault'] }));
+    writeConfig(dir, composeRunConfig({ faults: ['no-such-fault'] }));
     const result = await runComposeCli(['scenarios', 'replicas'], dir, 180_000);
     expect(result.code).toBe(3);
     const summary = readSummary(latestRunDir(path.join(dir, 'reports')));
@@ -200,7 +181,7 @@ describe.skipIf(unavailable !== null)('compose stack (docker-compose.test.yml, t
 
   it('Ctrl-C while the stack starts removes it', async () => {
     const dir = tempDir('shakedown-compose-');
-    writeConfig(dir, composeConfig());
+    writeConfig(dir, composeRunConfig());
     const run = spawn(process.execPath, [CLI, 'scenarios', 'replicas'], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -227,7 +208,7 @@ describe.skipIf(unavailable !== null)('compose stack (docker-compose.test.yml, t
 
   it('contracts and every scenario pass on the healthy composed stack (exit 0)', async () => {
     const dir = tempDir('shakedown-compose-');
-    writeConfig(dir, composeConfig());
+    writeConfig(dir, composeRunConfig());
     const result = await runComposeCli(['run'], dir, 420_000);
     const runDir = latestRunDir(path.join(dir, 'reports'));
     const summary = readSummary(runDir);
@@ -279,7 +260,7 @@ describe.skipIf(unavailable !== null)('compose stack (docker-compose.test.yml, t
     'fault %s fails %s → %s',
     async (fault, key, id, message) => {
       const dir = tempDir('shakedown-compose-');
-      writeConfig(dir, composeConfig({ faults: [fault], scenariosDir: oneCheckScenario(dir, key) }));
+      writeConfig(dir, composeRunConfig({ faults: [fault], scenariosDir: oneCheckScenario(dir, key) }));
       const result = await runComposeCli(['scenarios', 'replicas'], dir, 240_000);
       const summary = readSummary(latestRunDir(path.join(dir, 'reports')));
       const [check] = checksWithId(summary, id);

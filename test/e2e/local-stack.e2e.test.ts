@@ -5,6 +5,7 @@ import { resolveConfig } from '../../src/config/resolve.ts';
 import type { LocalStackConfig } from '../../src/config/schema.ts';
 import { Redactor } from '../../src/report/redact.ts';
 import { findOnPath, startLocalStack } from '../../src/stack/local.ts';
+import { isProcessAlive } from '../../src/stack/process.ts';
 import { REPO_ROOT, runCli, tempDir, writeConfig } from '../helpers/cli.ts';
 
 const SERVER = path.join(REPO_ROOT, 'test/fixtures/stack/tiny-server.ts');
@@ -15,15 +16,6 @@ function stackConfig(overrides: Record<string, unknown> = {}): LocalStackConfig 
   });
   if (config.stack.kind !== 'local') throw new Error('expected a local stack');
   return config.stack;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('local stack', () => {
@@ -62,7 +54,7 @@ describe('local stack', () => {
     const res = await fetch(`${stack.baseUrl}/readyz`);
     expect(res.status).toBe(200);
     await stack.stop();
-    expect(isAlive(shellPid)).toBe(false);
+    expect(isProcessAlive(shellPid)).toBe(false);
     // The server (the shell's child) is gone too: its port no longer answers.
     await expect(fetch(`${stack.baseUrl}/readyz`)).rejects.toThrow();
   });

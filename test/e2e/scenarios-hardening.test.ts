@@ -14,6 +14,7 @@ import {
   SHAKEDOWN_IMPORT,
   tempDir,
   VOICE_API_SERVER,
+  VOICE_SOCKET_AUTH_IMPORT,
   voiceApiConfig,
   writeConfig,
 } from '../helpers/cli.ts';
@@ -32,10 +33,9 @@ const CORS_ORIGINS = 'https://app.example.test';
 
 /** The repo's own script, importing the package from the checkout (a temp dir cannot resolve 'shakedown'). */
 function repoScript(name: string): string {
-  return readFileSync(path.join(REPO_ROOT, `scenarios/${name}.scenario.ts`), 'utf8').replace(
-    "from 'shakedown'",
-    `from ${JSON.stringify(SHAKEDOWN_IMPORT)}`,
-  );
+  return readFileSync(path.join(REPO_ROOT, `scenarios/${name}.scenario.ts`), 'utf8')
+    .replace("from 'shakedown'", `from ${JSON.stringify(SHAKEDOWN_IMPORT)}`)
+    .replace("from './support/voice-socket-auth.ts'", `from ${JSON.stringify(VOICE_SOCKET_AUTH_IMPORT)}`);
 }
 
 async function runHardening(options: {

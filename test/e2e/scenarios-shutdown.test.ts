@@ -9,6 +9,7 @@ import {
   runCli,
   SHAKEDOWN_IMPORT,
   tempDir,
+  VOICE_SOCKET_AUTH_IMPORT,
   voiceApiConfig,
   writeConfig,
 } from '../helpers/cli.ts';
@@ -26,17 +27,12 @@ const IDS = [
 
 // Short slow requests, drain (SHUTDOWN_DRAIN_MS=500 from voiceApiConfig) and grace keep each run brief.
 const SCENARIO = `import { gracefulShutdownScenario } from ${JSON.stringify(SHAKEDOWN_IMPORT)};
+import { voiceSocketAuth } from ${JSON.stringify(VOICE_SOCKET_AUTH_IMPORT)};
 
 export default gracefulShutdownScenario({
   slowPath: '/v1/slow?ms=1500',
   graceSec: 6,
-  socketAuth: async (ctx) => {
-    const localAddress = ctx.addresses.next();
-    const session = await ctx.http.request({ method: 'POST', path: '/v1/sessions', body: {}, localAddress });
-    const { id } = session.response.json();
-    const token = await ctx.http.request({ method: 'POST', path: '/v1/voice/token', body: { sessionId: id }, localAddress });
-    return { token: token.response.json().token };
-  },
+  socketAuth: voiceSocketAuth,
 });
 `;
 

@@ -11,6 +11,10 @@ export const CLI = path.join(REPO_ROOT, 'bin/shakedown.js');
 export const SHAKEDOWN_IMPORT = pathToFileURL(path.join(REPO_ROOT, 'src/index.ts')).href;
 export const VOICE_API_SERVER = path.join(REPO_ROOT, 'examples/voice-api/src/server.ts');
 export const VOICE_API_SPEC = path.join(REPO_ROOT, 'contracts/voice-api.openapi.yaml');
+/** The repo scripts' socket handshake helper, importable from a script written outside the repo. */
+export const VOICE_SOCKET_AUTH_IMPORT = pathToFileURL(
+  path.join(REPO_ROOT, 'scenarios/support/voice-socket-auth.ts'),
+).href;
 
 export interface CliResult {
   code: number | null;
@@ -58,9 +62,35 @@ export function writeConfig(dir: string, source: string, name = 'shakedown.confi
 }
 
 /**
- * A config file for the reference target on the local stack, written to `dir`: fresh secrets, the
- * given faults and extra env, and `extra` spliced into the top level of defineConfig({...}).
+ * The source of a config file for the reference target. `secrets` is a TypeScript expression for the
+ * secrets object (fresh random ones by default), `stack` the source of the stack section, and `extra`
+ * is spliced into the top level of defineConfig({...}).
  */
+export function referenceTargetConfig(options: { stack: string; secrets?: string; extra?: string }): string {
+  const secrets =
+    options.secrets ??
+    `{
+  JWT_SECRET: randomBytes(32).toString('base64url'),
+  WEBHOOK_SECRET: 'whsec_' + randomBytes(24).toString('base64'),
+}`;
+  return `import { randomBytes } from 'node:crypto';
+import { defineConfig, mintHs256Token } from ${JSON.stringify(SHAKEDOWN_IMPORT)};
+
+const secrets = ${secrets};
+
+export default defineConfig({
+  secrets,
+  target: {
+    openapi: ${JSON.stringify(VOICE_API_SPEC)},
+    auth: { type: 'bearer', token: () => mintHs256Token(secrets.JWT_SECRET) },
+  },
+  stack: ${options.stack},
+  ${options.extra ?? ''}
+});
+`;
+}
+
+/** A config for the reference target on the local stack: fresh secrets, the given faults and extra env. */
 export function voiceApiConfig(
   options: { faults?: string[]; env?: Record<string, string>; extra?: string; redis?: boolean } = {},
 ): string {
@@ -69,29 +99,15 @@ export function voiceApiConfig(
     ...options.env,
     ...(options.faults?.length ? { VOICE_API_FAULTS: options.faults.join(',') } : {}),
   };
-  return `import { randomBytes } from 'node:crypto';
-import { defineConfig, mintHs256Token } from ${JSON.stringify(SHAKEDOWN_IMPORT)};
-
-const secrets = {
-  JWT_SECRET: randomBytes(32).toString('base64url'),
-  WEBHOOK_SECRET: 'whsec_' + randomBytes(24).toString('base64'),
-};
-
-export default defineConfig({
-  secrets,
-  target: {
-    openapi: ${JSON.stringify(VOICE_API_SPEC)},
-    auth: { type: 'bearer', token: () => mintHs256Token(secrets.JWT_SECRET) },
-  },
-  stack: {
+  return referenceTargetConfig({
+    stack: `{
     kind: 'local',
     command: ['node', ${JSON.stringify(VOICE_API_SERVER)}],
     env: { ...secrets, ...${JSON.stringify(env)} },
     redis: ${options.redis ?? false},
-  },
-  ${options.extra ?? ''}
-});
-`;
+  }`,
+    extra: options.extra,
+  });
 }
 
 /** The run directory `reports/latest` points at under outDir. */

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { REPO_ROOT } from './cli.ts';
+import { REPO_ROOT, referenceTargetConfig } from './cli.ts';
 
 // What the tests on the composed stack share: whether Docker can be had, the image build, and the
 // containers a run's compose projects left behind (they must leave none).
@@ -61,4 +61,28 @@ export function projectContainers(project: string): string[] {
 export function removeProjectContainers(project: string): void {
   const left = projectContainers(project);
   if (left.length > 0) execFileSync('docker', ['rm', '-f', '-v', ...left], { stdio: 'ignore' });
+}
+
+/**
+ * A config for the reference target on the composed stack, images already built: `secrets` are the
+ * test's own (so it can look for them in the output), `env` goes to the compose file.
+ */
+export function composeConfig(options: {
+  secrets: Record<string, string>;
+  env: Record<string, string>;
+  readyTimeoutMs: number;
+  extra?: string;
+}): string {
+  return referenceTargetConfig({
+    secrets: JSON.stringify(options.secrets),
+    stack: `{
+    kind: 'compose',
+    file: ${JSON.stringify(COMPOSE_FILE)},
+    env: ${JSON.stringify(options.env)},
+    build: false,
+    beforeBuild: false,
+    readyTimeoutMs: ${options.readyTimeoutMs},
+  }`,
+    extra: options.extra,
+  });
 }
