@@ -13,11 +13,10 @@ import {
   latestRunDir,
   REPO_ROOT,
   readSummary,
+  referenceTargetConfig,
   runCli,
-  SHAKEDOWN_IMPORT,
   tempDir,
   VOICE_API_SERVER,
-  VOICE_API_SPEC,
   voiceApiConfig,
   writeConfig,
 } from '../helpers/cli.ts';
@@ -83,21 +82,12 @@ async function startTarget(fault: string): Promise<Target> {
 
 /** A config for a target started elsewhere, its secrets from the environment so the test can mint tokens too. */
 function urlStackConfig(): string {
-  return `import { defineConfig, mintHs256Token } from ${JSON.stringify(SHAKEDOWN_IMPORT)};
-
-const secrets = { JWT_SECRET: process.env.E2E_JWT_SECRET, WEBHOOK_SECRET: process.env.E2E_WEBHOOK_SECRET };
-
-export default defineConfig({
-  secrets,
-  target: {
-    openapi: ${JSON.stringify(VOICE_API_SPEC)},
-    auth: { type: 'bearer', token: () => mintHs256Token(secrets.JWT_SECRET) },
-  },
-  stack: { kind: 'url' },
-  profile: 'quick',
-  contracts: { hooks: ${JSON.stringify(HOOKS)} },
-});
-`;
+  return referenceTargetConfig({
+    secrets: '{ JWT_SECRET: process.env.E2E_JWT_SECRET, WEBHOOK_SECRET: process.env.E2E_WEBHOOK_SECRET }',
+    stack: "{ kind: 'url' }",
+    extra: `profile: 'quick',
+  contracts: { hooks: ${JSON.stringify(HOOKS)} },`,
+  });
 }
 
 /** Runs a failure's curl line as a user would paste it, with the token exported; returns the HTTP status. */

@@ -10,6 +10,7 @@ import {
   latestRunDir,
   REPO_ROOT,
   readSummary,
+  referenceTargetConfig,
   runCli,
   SHAKEDOWN_IMPORT,
   tempDir,
@@ -166,14 +167,11 @@ describe('on a url stack', () => {
     };
     writeConfig(
       dir,
-      `import { defineConfig, mintHs256Token } from ${JSON.stringify(SHAKEDOWN_IMPORT)};
-const secrets = ${JSON.stringify(secrets)};
-export default defineConfig({
-  secrets,
-  target: { auth: { type: 'bearer', token: () => mintHs256Token(secrets.JWT_SECRET) } },
-  scenarios: { dir: 'scenarios' },
-});
-`,
+      referenceTargetConfig({
+        secrets: JSON.stringify(secrets),
+        stack: "{ kind: 'url' }",
+        extra: "scenarios: { dir: 'scenarios' },",
+      }),
     );
     mkdirSync(path.join(dir, 'scenarios'));
     writeFileSync(path.join(dir, 'scenarios/hardening.scenario.ts'), repoScript('hardening'));
