@@ -2,6 +2,14 @@ import { Worker } from 'node:worker_threads';
 import type { RawWindow } from '../metrics/metric-set.ts';
 import type { FromWorker, LiveStats, ToWorker, WorkerInit } from './protocol.ts';
 
+// From the sources (this repository) the worker is worker.ts, and the soak script's `import ... from
+// 'shakedown'` must resolve to the sources too (see bin/shakedown.js); from the build it is worker.js.
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const WORKER_FILE = new URL(FROM_SOURCE ? './worker.ts' : './worker.js', import.meta.url);
+const WORKER_EXEC_ARGV = FROM_SOURCE
+  ? [...process.execArgv, '--conditions=shakedown-source']
+  : process.execArgv;
+
 export interface PoolHandlers {
   onLive(workerIndex: number, live: LiveStats): void;
   onLog(level: 'info' | 'warn' | 'error', message: string): void;
@@ -83,7 +91,7 @@ export class WorkerPool {
   }
 
   #spawn(init: WorkerInit, handlers: PoolHandlers): Promise<void> {
-    const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: init });
+    const worker = new Worker(WORKER_FILE, { workerData: init, execArgv: WORKER_EXEC_ARGV });
     const index = this.#workers.push(worker) - 1;
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
