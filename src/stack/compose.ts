@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ComposeStackConfig } from '../config/schema.ts';
 import { ShakedownError } from '../errors.ts';
+import { importOptional } from '../optional-import.ts';
 import type { Redactor } from '../report/redact.ts';
 import { assertDockerAvailable } from './compose/docker.ts';
 import { writeRunEnvFile } from './compose/env-file.ts';
@@ -46,16 +47,19 @@ export async function startComposeStack(options: ComposeStackOptions): Promise<S
       `stack.file: the compose file ${file} does not exist. Point stack.file at your compose file (relative to the config file).`,
     );
   }
+  // Every service uses host networking on loopback, so the Docker host is this machine's 127.0.0.1;
+  // left to itself testcontainers looks for a bridge network's gateway, which such a setup may not have.
+  process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
+  const { DockerComposeEnvironment } = await importOptional<typeof import('testcontainers')>(
+    'testcontainers',
+    '--stack compose',
+  );
   const ports = await assignPorts(config);
   await assertDockerAvailable();
   const projectDir = path.dirname(file);
   if (config.build && config.beforeBuild)
     await runBeforeBuild(config.beforeBuild, projectDir, config.readyTimeoutMs, notify);
 
-  // Every service uses host networking on loopback, so the Docker host is this machine's 127.0.0.1;
-  // left to itself testcontainers looks for a bridge network's gateway, which such a setup may not have.
-  process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
-  const { DockerComposeEnvironment } = await import('testcontainers');
   const project = `shakedown-${randomUUID().slice(0, 8)}`;
   const envFile = writeRunEnvFile(options.secrets);
   const environment: Record<string, string> = { ...config.env, [config.envFileVar]: envFile.path };
