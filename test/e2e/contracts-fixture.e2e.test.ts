@@ -74,12 +74,16 @@ describe('shakedown contracts on the pets fixture (OpenAPI 3.0, API key, discrim
 
   // content-type, response-headers, links, method-not-allowed and negative-rejected are proven on the
   // reference target's contract-* faults (contracts.e2e.test.ts); this run keeps what only the fixture has.
-  it('fails on a timeout and an accepted invalid body (its curl names the API key variable), warns on a body too large', async () => {
+  it('fails on a timeout, an accepted invalid body (its curl names the API key variable) and a mistyped field; warns on a body too large', async () => {
     const { code, checks, output } = await runAgainstPets(Object.keys(PETS_FAULTS) as PetsFault[]);
     expect(code, output).toBe(1);
     const failures = checks.filter((c) => c.verdict === 'fail').map((c) => `${c.id} ${where(c)}`);
     expect(failures.sort()).toEqual(
-      ['contract.negative-rejected createPet', 'contract.no-server-error slow'].sort(),
+      [
+        'contract.negative-rejected createPet',
+        'contract.no-server-error slow',
+        'contract.response-schema getPet',
+      ].sort(),
     );
     const message = (id: string) => checks.find((c) => c.id === id && c.verdict === 'fail')!.message;
     expect(message('contract.negative-rejected')).toMatch(/answered 201, expected a 4xx/);
