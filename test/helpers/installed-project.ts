@@ -28,6 +28,7 @@ interface LockEntry {
 interface Manifest {
   name: string;
   version: string;
+  exports?: Record<string, unknown>;
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;

@@ -24,7 +24,7 @@ describe('importOptional', () => {
     );
   });
 
-  it.each(['testcontainers', 'playwright-core', 'esbuild'])(
+  it.each(['testcontainers', 'playwright-core', 'esbuild', 'vitest'])(
     'keeps %s an optional peer, installed in the repository as a dev dependency',
     (name) => {
       expect(manifest.dependencies[name]).toBeUndefined();
