@@ -4,9 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/resolve.ts';
 import type { LocalStackConfig } from '../../src/config/schema.ts';
 import { Redactor } from '../../src/report/redact.ts';
-import { findOnPath, startLocalStack } from '../../src/stack/local.ts';
+import { startLocalStack } from '../../src/stack/local.ts';
 import { isProcessAlive } from '../../src/stack/process.ts';
 import { REPO_ROOT, runCli, tempDir, writeConfig } from '../helpers/cli.ts';
+import { haveProgram } from '../helpers/system-tools.ts';
 
 const SERVER = path.join(REPO_ROOT, 'test/fixtures/stack/tiny-server.ts');
 
@@ -103,7 +104,7 @@ describe('local stack', () => {
     });
   });
 
-  it.runIf(findOnPath('redis-server'))(
+  it.runIf(haveProgram('redis-server', 'the private redis-server test of test/e2e/local-stack.e2e.test.ts'))(
     'starts a private redis-server when asked and hands REDIS_URL to the target',
     async () => {
       const logDir = tempDir();

@@ -114,9 +114,31 @@ describe('GitHub workflows', () => {
     expect(runs('ci.yml')).toMatch(/npm run lint/);
     expect(runs('ci.yml')).toMatch(/npm run typecheck/);
     expect(runs('ci.yml')).toMatch(/vitest run --exclude 'test\/e2e\/compose\.test\.ts'/);
-    expect(runs('ci.yml')).toMatch(/apt-get install[\s\S]*chromium/);
+    // The test job's system programs come from the README's set-up script, as on any fresh machine.
+    const testRuns = ci.jobs.test.steps.map((s) => s.run ?? '');
+    const setup = testRuns.indexOf('npm run test:setup');
+    expect(setup).toBeGreaterThan(testRuns.indexOf('npm ci --no-audit --no-fund'));
+    expect(setup).toBeLessThan(testRuns.findIndex((r) => r.includes('vitest run')));
+    for (const run of testRuns) expect(run).not.toMatch(/apt-get install[\s\S]*(chromium|redis-server)/);
     const compose = ci.jobs.compose.steps.find((s) => s.run?.includes('test/e2e/compose.test.ts'));
     expect(compose?.env).toEqual({ SHAKEDOWN_REQUIRE_DOCKER: '1' });
+  });
+
+  it(".ci/run runs the README's set-up lines as written and installs nothing itself", () => {
+    const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const block = /## Set up on a fresh machine\n\n```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    const [install, test] = block
+      .trim()
+      .split('\n')
+      .map((line) => line.replace(/#.*$/, '').trim());
+    expect(install).toBe('npm ci && npx shakedown run --profile quick');
+    expect(test).toBe('npm run test:setup && npm test');
+    const ciRun = readFileSync(path.join(REPO_ROOT, '.ci/run'), 'utf8');
+    const commands = ciRun.split('\n').filter((line) => line.trim() !== '' && !/^\s*#/.test(line));
+    expect(commands.at(-1)).toBe(test);
+    expect(ciRun).not.toMatch(/apt-get|brew |dnf |yum /);
+    const scripts = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).scripts;
+    expect(scripts['test:setup']).toBe('bash scripts/setup-test-machine.sh');
   });
 
   it('pre-release gates on the composed stack, publishes JUnit and keeps the HTML report', () => {

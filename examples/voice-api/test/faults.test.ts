@@ -10,11 +10,11 @@ import {
   call,
   createSession,
   freePort,
-  hasRedis,
   type InProcess,
   metricValue,
   nowSec,
   openVoiceSession,
+  redisOrSkip,
   sendChunk,
   spawnVoiceApi,
   startInProcess,
@@ -139,7 +139,7 @@ describe('rate-limit faults', () => {
     ]);
   });
 
-  it.skipIf(!hasRedis)(
+  it.runIf(redisOrSkip('rate-limit-memory-store in examples/voice-api/test/faults.test.ts'))(
     'rate-limit-memory-store: replicas on one Redis each keep their own quota',
     async () => {
       const redis = await startRedis();
@@ -501,23 +501,26 @@ describe('hardening faults', () => {
 });
 
 describe('dependency faults', () => {
-  it.skipIf(!hasRedis)('readiness-ignores-redis: /readyz stays 200 while Redis is down', async () => {
-    const redis = await startRedis();
-    const t = await withFault('readiness-ignores-redis', { REDIS_URL: redis.url });
-    const headers = await bearer(t.env);
-    await waitFor(
-      async () => (await call(t.url, '/v1/sessions', { method: 'POST', headers })).status === 201,
-    );
-    await redis.stop();
-    // Once the client has noticed, every Redis-backed route answers 503, yet the probe says ready.
-    await waitFor(
-      async () => (await call(t.url, '/v1/sessions', { method: 'POST', headers })).status === 503,
-    );
-    expect(t.api.readiness()).toEqual({ ready: true });
-    const ready = await call(t.url, '/readyz');
-    expect(ready.status).toBe(200);
-    expect(ready.json()).toEqual({ status: 'ready' });
-  });
+  it.runIf(redisOrSkip('readiness-ignores-redis in examples/voice-api/test/faults.test.ts'))(
+    'readiness-ignores-redis: /readyz stays 200 while Redis is down',
+    async () => {
+      const redis = await startRedis();
+      const t = await withFault('readiness-ignores-redis', { REDIS_URL: redis.url });
+      const headers = await bearer(t.env);
+      await waitFor(
+        async () => (await call(t.url, '/v1/sessions', { method: 'POST', headers })).status === 201,
+      );
+      await redis.stop();
+      // Once the client has noticed, every Redis-backed route answers 503, yet the probe says ready.
+      await waitFor(
+        async () => (await call(t.url, '/v1/sessions', { method: 'POST', headers })).status === 503,
+      );
+      expect(t.api.readiness()).toEqual({ ready: true });
+      const ready = await call(t.url, '/readyz');
+      expect(ready.status).toBe(200);
+      expect(ready.json()).toEqual({ status: 'ready' });
+    },
+  );
 });
 
 describe('soak faults', () => {

@@ -283,6 +283,15 @@ export async function freePort(): Promise<number> {
 export const REDIS_SERVER = '/usr/bin/redis-server';
 export const hasRedis = existsSync(REDIS_SERVER);
 
+/** `hasRedis`, saying loudly on stderr which tests are skipped when it is false. */
+export function redisOrSkip(skipped: string): boolean {
+  if (!hasRedis)
+    process.stderr.write(
+      `\n*** SKIPPED ${skipped}: ${REDIS_SERVER} is not installed; run \`npm run test:setup\` (installs it on Debian as root) or install redis-server.\n\n`,
+    );
+  return hasRedis;
+}
+
 /** A private, throwaway redis-server on a free loopback port. */
 export async function startRedis(
   port?: number,

@@ -5,7 +5,7 @@ import {
   call,
   createSession,
   freePort,
-  hasRedis,
+  redisOrSkip,
   startInProcess,
   startRedis,
   stripeSignature,
@@ -32,7 +32,7 @@ async function twoReplicas(extra: Record<string, string> = {}) {
   return { redis, a, b };
 }
 
-describe.skipIf(!hasRedis)('with Redis (REDIS_URL)', () => {
+describe.runIf(redisOrSkip('examples/voice-api/test/redis.test.ts'))('with Redis (REDIS_URL)', () => {
   it('shares the rate limit across replicas', async () => {
     const { a, b } = await twoReplicas();
     const headers = await bearer(a.env);
