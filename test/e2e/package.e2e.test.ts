@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -60,7 +61,8 @@ export default defineConfig({
 });
 `;
 
-const tsconfig = (include: string[]) =>
+/** skipLibCheck off by default: the package's own .d.ts files are checked as the user's tsc reads them. */
+const tsconfig = (include: string[], skipLibCheck = false) =>
   JSON.stringify({
     compilerOptions: {
       target: 'ES2023',
@@ -70,7 +72,7 @@ const tsconfig = (include: string[]) =>
       noEmit: true,
       allowImportingTsExtensions: true,
       types: ['node'],
-      skipLibCheck: true,
+      skipLibCheck,
     },
     include,
   });
@@ -107,14 +109,21 @@ async function petsApi(faults: PetsFault[] = []): Promise<string> {
   return api.url;
 }
 
-/** `shakedown <args>` as the project runs it: its own node_modules/.bin/shakedown, on the given Node. */
+/** `npx shakedown <args>` in the project, with the given Node first on PATH. */
 function shakedown(args: string[], node = process.execPath) {
-  return run(node, [path.join(project, 'node_modules/.bin/shakedown'), ...args], {
-    cwd: project,
-    env: envWith(node),
-    timeoutMs: 120_000,
-  });
+  return run('npx', ['--no', 'shakedown', ...args], { cwd: project, env: envWith(node), timeoutMs: 120_000 });
 }
+
+/** The system's own Node when it is older than the package claims to need (Debian's is), else null. */
+function olderSystemNode(): string | null {
+  const node = '/usr/bin/node';
+  if (!existsSync(node)) return null;
+  const [major, minor] = execFileSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8' })
+    .split('.')
+    .map(Number);
+  return major < 22 || (major === 22 && minor < 18) ? node : null;
+}
+const OLDER_NODE = olderSystemNode();
 
 function latestSummary(): RunSummary {
   return JSON.parse(readFileSync(path.join(project, 'reports/latest/summary.json'), 'utf8')) as RunSummary;
@@ -160,13 +169,13 @@ describe('the packed package', () => {
 
     // The types are real: a misspelt stack kind fails the user's type check, naming the file.
     write(project, 'bad/shakedown.config.ts', configSource('pets.openapi.yaml').replace("'url'", "'urll'"));
-    write(project, 'bad/tsconfig.json', tsconfig(['shakedown.config.ts']));
+    write(project, 'bad/tsconfig.json', tsconfig(['shakedown.config.ts'], true));
     const bad = await run(tsc, ['-p', 'bad/tsconfig.json'], { cwd: project, env: envWith(process.execPath) });
     expect(bad.code).toBe(2);
     expect(bad.stdout).toMatch(
       /bad\/shakedown\.config\.ts\(\d+,\d+\): error TS\d+: Type '"urll"' is not assignable to type '"url" \| "local" \| "compose"'/,
     );
-  });
+  }, 120_000);
 
   it('`shakedown contracts` exits 0 on the healthy service', async () => {
     const url = await petsApi();
@@ -175,7 +184,7 @@ describe('the packed package', () => {
     const summary = latestSummary();
     expect(summary.suites.flatMap((s) => s.checks).length).toBeGreaterThan(10);
     expect(failedIds(summary)).toEqual([]);
-  });
+  }, 60_000);
 
   it('`shakedown contracts` exits 1 naming contract.response-schema on a mistyped field', async () => {
     const url = await petsApi(['age-as-text']);
@@ -183,7 +192,7 @@ describe('the packed package', () => {
     expect(result.code, result.stdout + result.stderr).toBe(1);
     expect(failedIds(latestSummary())).toEqual(['contract.response-schema']);
     expect(result.stdout).toContain('contract.response-schema');
-  });
+  }, 60_000);
 
   it('`shakedown contracts` exits 2 on a broken spec, naming the file, the problem and its line', async () => {
     const url = await petsApi();
@@ -198,7 +207,7 @@ describe('the packed package', () => {
       message: problem,
       exitCode: 2,
     });
-  });
+  }, 60_000);
 
   it('the shakedown/vitest matcher passes on the healthy service and fails, with its message, on the fault', async () => {
     const vitest = path.join(project, 'node_modules/.bin/vitest');
@@ -218,7 +227,7 @@ describe('the packed package', () => {
       'the response does not satisfy pets.openapi.yaml:\nGET /pets/{petId} (getPet) → 200:\n' +
         '  response-schema: /age: must be integer or null, got string "unknown"',
     );
-  });
+  }, 90_000);
 
   it('`--stack compose` without testcontainers says what to install (SHK_MISSING_DEPENDENCY, exit 2)', async () => {
     write(project, 'docker-compose.test.yml', 'services: {}\n');
@@ -228,7 +237,7 @@ describe('the packed package', () => {
     expect(result.stderr).toContain(
       `npm install --save-dev testcontainers@${packed.manifest.peerDependencies?.testcontainers}`,
     );
-  });
+  }, 60_000);
 
   describe('on Node 22.18, the oldest Node it claims', () => {
     it('runs `shakedown contracts`: 0 healthy, 1 on the fault', async () => {
@@ -242,6 +251,26 @@ describe('the packed package', () => {
       const faulty = await shakedown(['contracts', '--target', await petsApi(['age-as-text'])], NODE_22);
       expect(faulty.code, faulty.stdout + faulty.stderr).toBe(1);
       expect(failedIds(latestSummary())).toEqual(['contract.response-schema']);
-    });
+    }, 120_000);
   });
+
+  it.runIf(OLDER_NODE)(
+    'on an older Node, names the Node found and the version needed, and no npm command',
+    async () => {
+      const node = OLDER_NODE!;
+      const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+      const result = await run(
+        node,
+        [path.join(project, 'node_modules/shakedown/bin/shakedown.js'), '--version'],
+        {
+          cwd: project,
+        },
+      );
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(
+        `shakedown needs Node.js >= 22.18, but it was started with Node.js ${version} (${node}).\n` +
+          'Install Node.js 22.18 or newer (https://nodejs.org, or nvm/fnm/volta) and put it first on PATH.\n',
+      );
+    },
+  );
 });
