@@ -1,11 +1,6 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ShakedownError } from '../../src/errors.ts';
 import { importOptional } from '../../src/optional-import.ts';
-import { REPO_ROOT } from '../helpers/cli.ts';
-
-const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
 
 describe('importOptional', () => {
   it('loads an installed optional package', async () => {
@@ -13,7 +8,7 @@ describe('importOptional', () => {
     expect(typeof mod.DockerComposeEnvironment).toBe('function');
   });
 
-  it('says what to install, with the declared range, when the package is missing', async () => {
+  it('says what to install when the package is missing', async () => {
     const error = await importOptional('shakedown-absent-package', 'k6 export').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ShakedownError);
     expect((error as ShakedownError).code).toBe('SHK_MISSING_DEPENDENCY');
@@ -23,13 +18,4 @@ describe('importOptional', () => {
         'shakedown: npm install --save-dev shakedown-absent-package@latest',
     );
   });
-
-  it.each(['testcontainers', 'playwright-core', 'esbuild', 'vitest'])(
-    'keeps %s an optional peer, installed in the repository as a dev dependency',
-    (name) => {
-      expect(manifest.dependencies[name]).toBeUndefined();
-      expect(manifest.peerDependenciesMeta[name]).toEqual({ optional: true });
-      expect(manifest.devDependencies[name]).toBe(manifest.peerDependencies[name]);
-    },
-  );
 });
