@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../src/report/model.ts';
 import { PETS_API_KEY, type PetsFault, startPetsApi } from '../fixtures/openapi/pets-api.ts';
@@ -176,6 +177,18 @@ describe('the packed package', () => {
       /bad\/shakedown\.config\.ts\(\d+,\d+\): error TS\d+: Type '"urll"' is not assignable to type '"url" \| "local" \| "compose"'/,
     );
   }, 120_000);
+
+  it('exports the JSON Schema of summary.json to the project', async () => {
+    const resolved = await run(
+      process.execPath,
+      ['--input-type=module', '-e', "console.log(import.meta.resolve('shakedown/summary.schema.json'))"],
+      { cwd: project },
+    );
+    expect(resolved.code, resolved.stderr).toBe(0);
+    const file = fileURLToPath(resolved.stdout.trim());
+    expect(file).toBe(path.join(project, 'node_modules/shakedown/dist/report/schema/summary.schema.json'));
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ type: 'object' });
+  });
 
   it('`shakedown contracts` exits 0 on the healthy service', async () => {
     const url = await petsApi();
