@@ -176,7 +176,7 @@ describe('the packed package', () => {
     expect(bad.stdout).toMatch(
       /bad\/shakedown\.config\.ts\(\d+,\d+\): error TS\d+: Type '"urll"' is not assignable to type '"url" \| "local" \| "compose"'/,
     );
-  }, 120_000);
+  }, 180_000);
 
   it('exports the JSON Schema of summary.json to the project', async () => {
     const resolved = await run(
