@@ -4,7 +4,7 @@ import { sendProblem } from './problem.ts';
 
 // The load faults only show under sustained traffic, which is what a load run exists to create.
 const STALL_MS = 1000;
-const LEAK_MS_PER_REQUEST = 0.05;
+const LEAK_MS_PER_REQUEST = 0.1;
 
 /**
  * Middleware for the `/v1` routes with the load faults switched on, or null when none is:
@@ -12,7 +12,7 @@ const LEAK_MS_PER_REQUEST = 0.05;
  *   for the stall to end), the way a stop-the-world pause or a lock convoy looks from outside;
  * - `load-overload-503`: more than FAULT_LOAD_CONCURRENCY requests in flight and the extra ones get
  *   an undocumented `503` problem, an overload guard nobody wrote into the spec;
- * - `load-latency-leak`: each request waits `requestsHandled × 0.05 ms` (a timer, not a busy wait)
+ * - `load-latency-leak`: each request waits `requestsHandled × 0.1 ms` (a timer, not a busy wait)
  *   before it is handled, so latency grows with the number of requests served.
  */
 export function loadFaults(config: Config): RequestHandler | null {
