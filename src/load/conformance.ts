@@ -111,7 +111,7 @@ export class ConformanceSampler {
     if (problems.length === 0) return;
     this.#violations += 1;
     const route = this.#routes[sample.route]?.name ?? '?';
-    // One kind per route and rule; the first message describes it (later ones differ only in values).
+    // One kind per route and first broken rule; its first instance describes it (later ones differ only in values).
     const rule = problems[0].split(':', 1)[0];
     const key = `${route}\u0000${rule}`;
     let kind = this.#kinds.get(key);
@@ -119,7 +119,7 @@ export class ConformanceSampler {
       if (this.#kinds.size >= KINDS_KEPT) return;
       kind = {
         route,
-        problem: problems[0],
+        problem: problems.join('; '),
         count: 0,
         firstAtMs: sample.atMs,
         perWindow: new Map(),
