@@ -158,7 +158,10 @@ describe('load engine on the reference target', { timeout: 120_000 }, () => {
     const counters = run.suite.metrics!.counters;
     expect(counters.dropped_requests).toBeGreaterThan(100);
     expect(counters.requests_sent + counters.dropped_requests).toBe(counters.requests_scheduled);
-    expect(run.check('load.thresholds')).toMatchObject({ verdict: 'fail', title: 'dropped_requests: count<1' });
+    expect(run.check('load.thresholds')).toMatchObject({
+      verdict: 'fail',
+      title: 'dropped_requests: count<1',
+    });
   });
 
   it('runs the closed model on autocannon up to a request count', async () => {
