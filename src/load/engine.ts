@@ -149,10 +149,12 @@ class LoadRun {
       ticker = setInterval(() => void this.#tick(), TICK_MS);
       this.#epochMs = performance.timeOrigin + performance.now();
       this.#pool.begin(this.#epochMs);
-      const lastEndMs = await this.#runWindows();
+      const last = await this.#runWindows();
       this.#pool.stop();
       await Promise.race([this.#pool.allStopped, new Promise((r) => setTimeout(r, FINISH_TIMEOUT_MS))]);
-      await this.#closeWindow(lastEndMs, Math.max(lastEndMs, this.#elapsedMs()), true);
+      // The last window takes the requests still answered after the timetable ended; after an early
+      // stop it only holds stragglers, recorded but not judged.
+      await this.#closeWindow(last.startMs, Math.max(last.startMs + 1, this.#elapsedMs()), !last.judged);
     } finally {
       clearInterval(ticker);
       ctx.signal.removeEventListener('abort', onAbort);
@@ -175,30 +177,35 @@ class LoadRun {
     this.#wakeMain?.();
   }
 
-  async #runWindows(): Promise<number> {
+  /**
+   * Closes windows on the plan's boundaries; the last one is left open for the finish to close once
+   * the workers are done. Returns where that window starts and whether it is to be judged.
+   */
+  async #runWindows(): Promise<{ startMs: number; judged: boolean }> {
     const { windowMs, durationMs } = this.#plan;
     let startMs = 0;
     let workersDone = false;
     void this.#pool!.allStopped.then(() => {
       workersDone = true;
     });
-    while (startMs < durationMs) {
+    for (;;) {
       const endMs = Math.min(startMs + windowMs, durationMs);
       await this.#sleepUntilElapsed(endMs);
       if (this.#stopReason || workersDone) {
-        // A closed run that reached its request count, or a stop: the part window is judged like any
+        // A stop, or a closed run that reached its request count: the part window is judged like any
         // other unless it is too short to mean anything; then it goes into the final window.
         const stoppedAt = Math.min(this.#elapsedMs(), endMs);
-        if (stoppedAt - startMs < Math.min(1_000, windowMs / 2)) return startMs;
+        if (stoppedAt - startMs < Math.min(1_000, windowMs / 2)) return { startMs, judged: false };
         await this.#closeWindow(startMs, stoppedAt);
-        return stoppedAt;
+        return { startMs: stoppedAt, judged: false };
       }
+      if (endMs >= durationMs) return { startMs, judged: true };
       await this.#closeWindow(startMs, endMs);
       startMs = endMs;
     }
-    return durationMs;
   }
 
+  /** `final`: a window of stragglers after an early stop, recorded but not judged. */
   async #closeWindow(startMs: number, endMs: number, final = false): Promise<void> {
     const raws = await this.#pool!.window(this.#windowId++, Math.max(this.#plan.windowMs, 10_000));
     const window = MergedWindow.merge(startMs, endMs, raws, (name) =>
@@ -211,9 +218,8 @@ class LoadRun {
     this.#totals.add(window, afterWarmup);
     const due =
       this.#plan.model === 'open' && !final
-        ? this.#timetable.dueBy(endMs) - this.#timetable.dueBy(startMs)
+        ? this.#timetable.dueBy(Math.min(endMs, this.#plan.durationMs)) - this.#timetable.dueBy(startMs)
         : 0;
-    // The final window only holds the stragglers; it is recorded, not judged.
     if (!final || (window.counter('http_reqs') ?? 0) > 0)
       await this.#suite.interval({ startMs, endMs, metrics: window.snapshot() });
     if (final || !afterWarmup) return;
