@@ -150,8 +150,13 @@ class LoadRun {
       this.#epochMs = performance.timeOrigin + performance.now();
       this.#pool.begin(this.#epochMs);
       const last = await this.#runWindows();
+      const finished = () =>
+        Promise.race([this.#pool!.allStopped, new Promise((r) => setTimeout(r, FINISH_TIMEOUT_MS))]);
+      // Workers end their share themselves (a lagging worker still owes the end of its timetable);
+      // only an early stop, or one that overruns, is cut short.
+      if (!this.#stopReason) await finished();
       this.#pool.stop();
-      await Promise.race([this.#pool.allStopped, new Promise((r) => setTimeout(r, FINISH_TIMEOUT_MS))]);
+      await finished();
       // The last window takes the requests still answered after the timetable ended; after an early
       // stop it only holds stragglers, recorded but not judged.
       await this.#closeWindow(last.startMs, Math.max(last.startMs + 1, this.#elapsedMs()), !last.judged);
