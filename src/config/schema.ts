@@ -248,6 +248,14 @@ const loadSchema = z
     /** Excluded from latency, drift and generator verdicts. */
     warmupSec: z.number().nonnegative().default(0),
     workers: positiveInt.max(64).default(1),
+    /** load.generator-healthy: a window is overloaded when a bound is exceeded (defaults as the soak's). */
+    generator: z
+      .strictObject({
+        maxEventLoopP99Ms: positiveNumber.optional(),
+        maxCpuPct: positiveNumber.optional(),
+        maxOverloadedWindowsPct: z.number().min(0).max(100).optional(),
+      })
+      .optional(),
     /** k6 thresholds on the load metrics, judged with the config's top-level ones. */
     thresholds: thresholdsSchema.optional(),
     /** The request mix; when empty, the spec's GET operations. */

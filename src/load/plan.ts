@@ -55,7 +55,12 @@ export function resolveLoadPlan(load: LoadConfig, options: EngineOptions): LoadP
     windowMs: load.windowSec * 1000,
     warmupMs: load.warmupSec * 1000,
     workers: options.workers ?? load.workers,
-    generator: { maxEventLoopP99Ms: 50, maxCpuPct: 90, maxOverloadedWindowsPct: 10, minSentPct: 95 },
+    generator: {
+      maxEventLoopP99Ms: load.generator?.maxEventLoopP99Ms ?? 50,
+      maxCpuPct: load.generator?.maxCpuPct ?? 90,
+      maxOverloadedWindowsPct: load.generator?.maxOverloadedWindowsPct ?? 10,
+      minSentPct: 95,
+    },
     drift: { maxFactor: 1.5, minDeltaMs: 20 },
     maxErrorRate: 0.001,
   };

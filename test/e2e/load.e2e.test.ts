@@ -16,13 +16,17 @@ import {
 /**
  * The load engine against the real reference target: 10 s open-model runs at 100 requests/s on the
  * reference mix (`GET /v1/slow?ms=50` ×3, `GET /livez` ×1), 2 s windows. Each planted load fault must
- * fail its own check; the healthy target must pass every one. Bounds are the engine's defaults.
+ * fail its own check; the healthy target must pass every one. Bounds are the engine's defaults, but
+ * for the generator's on this busy machine.
  */
 const ROUTES = [
   { path: '/v1/slow', params: { ms: '50' }, weight: 3 },
   { path: '/livez', weight: 1 },
 ];
-const SHORT_LOAD = { durationSec: 10, windowSec: 2, ratePerSec: 100, routes: ROUTES };
+// The machine running the tests is shared and busy; the generator bound is relaxed where the test is
+// not about it (the starved-generator test restores the default), as the soak's tests do.
+const BUSY_MACHINE = { generator: { maxEventLoopP99Ms: 400, maxOverloadedWindowsPct: 50 } };
+const SHORT_LOAD = { durationSec: 10, windowSec: 2, ratePerSec: 100, routes: ROUTES, ...BUSY_MACHINE };
 const THRESHOLDS = {
   http_req_duration: ['p(99)<500'],
   'http_req_duration{route:GET /livez}': ['p(95)<400'],
@@ -138,7 +142,7 @@ describe('load engine on the reference target', { timeout: 120_000 }, () => {
   });
 
   it('fails load.generator-healthy when the generator is starved', async () => {
-    const run = await load({ runEnv: { SHAKEDOWN_LOAD_STARVE_MS: '300' } });
+    const run = await load({ load: { generator: {} }, runEnv: { SHAKEDOWN_LOAD_STARVE_MS: '300' } });
     expect(run.code, explain(run)).not.toBe(0);
     expect(run.check('load.generator-healthy').verdict).toBe('fail');
     expect(run.suite.error).toContain('generator overloaded');
