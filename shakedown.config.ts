@@ -21,8 +21,24 @@ export default defineConfig({
     readyUrl: '/readyz',
     redis: true,
   },
+  load: {
+    // Open model: a fixed arrival rate, latency from each request's due time.
+    ratePerSec: 100,
+    routes: [
+      { path: '/v1/slow', params: { ms: '50' }, weight: 3 },
+      { path: '/livez', weight: 1 },
+    ],
+    thresholds: {
+      http_req_duration: ['p(99)<500'],
+      'http_req_duration{route:GET /livez}': ['p(95)<250'],
+      http_req_failed: ['rate<0.01'],
+    },
+  },
   profiles: {
-    quick: { soak: { durationSec: 60, warmupSec: 10, sessions: 20 } },
-    full: { soak: { durationSec: 900, warmupSec: 60, sessions: 200 } },
+    quick: { soak: { durationSec: 60, warmupSec: 10, sessions: 20 }, load: { durationSec: 20 } },
+    full: {
+      soak: { durationSec: 900, warmupSec: 60, sessions: 200 },
+      load: { durationSec: 120, warmupSec: 10 },
+    },
   },
 });

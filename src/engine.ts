@@ -28,6 +28,8 @@ export interface EngineContext {
 export interface EngineOptions {
   names?: readonly string[];
   workers?: number;
+  /** `--validate N`: validate 1 load response in N against the spec (0 = off). */
+  validate?: number;
 }
 
 export type Engine = (ctx: EngineContext) => Promise<void>;

@@ -1,5 +1,6 @@
 import { contractsEngine } from './contract/engine.ts';
 import type { Engine, EngineName } from './engine.ts';
+import { loadEngine } from './load/engine.ts';
 import { scenariosEngine } from './scenario/engine.ts';
 import { soakEngine } from './soak/engine.ts';
 
@@ -11,4 +12,5 @@ export const engines: Partial<Record<EngineName, Engine>> = {
   contracts: contractsEngine,
   scenarios: scenariosEngine,
   soak: soakEngine,
+  load: loadEngine,
 };

@@ -21,6 +21,7 @@ export interface ParsedArgs {
     open?: boolean;
     force?: boolean;
     workers?: string;
+    validate?: string;
   };
 }
 
@@ -38,6 +39,7 @@ const OPTIONS = {
   open: { type: 'boolean' },
   force: { type: 'boolean' },
   workers: { type: 'string' },
+  validate: { type: 'string' },
 } as const;
 
 const CHOICES: Record<string, readonly string[]> = {
@@ -75,6 +77,12 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
         );
       }
     }
+  }
+  if (flags.validate !== undefined && !/^\d+$/.test(flags.validate)) {
+    throw new ShakedownError(
+      'SHK_USAGE',
+      `--validate ${flags.validate}: expected an integer ≥ 0 (1 validates every response, 0 none).`,
+    );
   }
   if (flags.workers !== undefined && !/^[1-9]\d*$/.test(flags.workers)) {
     throw new ShakedownError('SHK_USAGE', `--workers ${flags.workers}: expected a positive integer.`);

@@ -3,11 +3,11 @@ export const HELP = `shakedown — proves, black-box, that a backend is ready fo
 Usage: shakedown <command> [options]
 
 Commands
-  run                       contracts, then scenarios, then soak, per the profile
+  run                       contracts, then scenarios, then soak, then load, per the profile
   contracts                 validate the running API against its OpenAPI spec
   scenarios [name...]       rate-limit, webhook-replay, graceful-shutdown, hardening, replicas (all by default)
   soak                      long socket.io voice-session run with leak and drift verdicts
-  load                      HTTP load (closed or open model)
+  load                      HTTP load (closed or open model), responses checked against the spec
   report <runDir>           rebuild summary.json, junit.xml and index.html from events.ndjson
   stack up|down             start the configured stack and print its URL until Ctrl-C / stop it
   k6 export                 write k6 scripts for the scenarios and soak sessions
@@ -20,7 +20,8 @@ Options
   -o, --out <dir>           run output directory (default: reports/)
   -r, --reporter <name>     console | json | junit | html (repeatable)
       --baseline <path>     compare with a previous run directory or its summary.json
-      --workers <n>         soak worker threads (default 1)
+      --workers <n>         soak or load worker threads (default 1)
+      --validate <n>        (load) validate 1 response in n against the spec; 0 = off (default 100)
       --open                (report) open the HTML report in a browser
       --force               compare with a --baseline of another profile or target
   -q, --quiet               print only failures and the final verdict

@@ -16,7 +16,7 @@ import { HELP } from './help.ts';
 import { stackDown, stackUp } from './stack-command.ts';
 
 const ENGINES_OF: Record<'run' | 'contracts' | 'scenarios' | 'soak' | 'load', EngineName[]> = {
-  run: ['contracts', 'scenarios', 'soak'],
+  run: ['contracts', 'scenarios', 'soak', 'load'],
   contracts: ['contracts'],
   scenarios: ['scenarios'],
   soak: ['soak'],
@@ -91,6 +91,7 @@ async function runCommand(args: ParsedArgs, command: keyof typeof ENGINES_OF): P
       engineOptions: {
         names: command === 'scenarios' ? args.positionals : undefined,
         workers: args.flags.workers ? Number(args.flags.workers) : undefined,
+        validate: args.flags.validate !== undefined ? Number(args.flags.validate) : undefined,
       },
       quiet: args.flags.quiet,
       signal: controller.signal,

@@ -200,23 +200,71 @@ const soakSchema = z.strictObject({
   metricsPath: z.union([z.string().min(1), z.literal(false)]).default('/metrics'),
 });
 
-const loadSchema = z.strictObject({
-  enabled: z.boolean().default(false),
-  durationSec: positiveNumber.default(30),
-  connections: positiveInt.default(10),
-  /** Open-model arrival rate; closed model when unset. */
-  ratePerSec: positiveNumber.optional(),
-  routes: z
-    .array(
-      z.strictObject({
-        method: z.string().default('GET'),
-        path: z.string().min(1),
-        body: z.string().optional(),
-        headers: z.record(z.string(), z.string()).default({}),
-      }),
-    )
-    .default([]),
+const loadRouteSchema = z.strictObject({
+  /** The `route` tag of its metrics; default `${method} ${path}`. */
+  name: z.string().min(1).optional(),
+  method: z
+    .string()
+    .regex(/^[A-Za-z]+$/, { error: 'expected an HTTP method such as GET' })
+    .transform((m) => m.toUpperCase())
+    .default('GET'),
+  /** Path template on the target, e.g. '/v1/sessions/{id}'; must be an operation of the spec when there is one. */
+  path: z.string().startsWith('/', { error: 'expected a path starting with /' }),
+  /** Values for the template's {params}; other names become query parameters. Else from the spec's examples. */
+  params: z.record(z.string(), z.string()).optional(),
+  /** Request body; an object is sent as JSON. */
+  body: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+  headers: z.record(z.string(), z.string()).default({}),
+  /** Share of the requests: weight / sum of weights. */
+  weight: positiveNumber.default(1),
 });
+
+const loadStageSchema = z.strictObject({
+  durationSec: positiveNumber,
+  /** The rate reached (linearly) at the end of the stage; 0 ramps down. */
+  ratePerSec: z.number({ error: 'expected a number ≥ 0' }).nonnegative({ error: 'expected a number ≥ 0' }),
+});
+
+const loadSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    durationSec: positiveNumber.default(30),
+    /** Closed model: stop after this many requests (or durationSec, whichever comes first). */
+    requests: positiveInt.optional(),
+    /** Closed model: concurrent connections, each sending its next request when the last is answered. */
+    connections: positiveInt.max(10_000).default(10),
+    pipelining: positiveInt.max(100).default(1),
+    /** Open-model arrival rate; closed model when neither this nor stages is set. */
+    ratePerSec: positiveNumber.max(1_000_000).optional(),
+    /** Open model, ramping (k6 ramping-arrival-rate): from ratePerSec (or 0) to each stage's rate in turn. */
+    stages: z.array(loadStageSchema).nonempty().optional(),
+    /** Open model: requests in flight at most; one due while the bound is reached is dropped (counted). */
+    maxInFlight: positiveInt.default(1000),
+    /** Open model: connections the pool may open. */
+    maxConnections: positiveInt.max(10_000).default(100),
+    /** Validate 1 response in N against the spec, off the hot path (0 = off). */
+    validate: nonNegativeInt.default(100),
+    windowSec: positiveNumber.default(5),
+    /** Excluded from latency, drift and generator verdicts. */
+    warmupSec: z.number().nonnegative().default(0),
+    workers: positiveInt.max(64).default(1),
+    /** load.generator-healthy: a window is overloaded when a bound is exceeded (defaults as the soak's). */
+    generator: z
+      .strictObject({
+        maxEventLoopP99Ms: positiveNumber.optional(),
+        maxCpuPct: positiveNumber.optional(),
+        maxOverloadedWindowsPct: z.number().min(0).max(100).optional(),
+      })
+      .optional(),
+    /** k6 thresholds on the load metrics, judged with the config's top-level ones. */
+    thresholds: thresholdsSchema.optional(),
+    /** The request mix; when empty, the spec's GET operations. */
+    routes: z.array(loadRouteSchema).default([]),
+  })
+  .refine((load) => !(load.stages && load.requests !== undefined), {
+    error: 'requests applies to the closed model; drop it or drop stages',
+    path: ['requests'],
+  });
 
 const sectionsShape = {
   target: targetSchema.default({ loadAllowedHosts: [] }),
@@ -255,6 +303,8 @@ export type StackConfig = z.output<typeof stackSchema>;
 export type AuthConfig = z.output<typeof authSchema>;
 export type ThresholdsConfig = z.output<typeof thresholdsSchema>;
 export type SoakConfig = z.output<typeof soakSchema>;
+export type LoadConfig = z.output<typeof loadSchema>;
+export type LoadRouteConfig = z.output<typeof loadRouteSchema>;
 export type ProfileName = ResolvedConfig['profile'];
 
 type DeepPartial<T> = T extends (...args: never[]) => unknown

@@ -42,9 +42,17 @@ export class ThresholdTracker {
   readonly #ring: MergedWindow[] = [];
   readonly #ringSize: number;
   readonly #windowMs: number;
+  readonly #checkId: string;
+  readonly #engine: string;
 
-  constructor(specs: readonly ThresholdSpec[], windowMs: number) {
+  constructor(
+    specs: readonly ThresholdSpec[],
+    windowMs: number,
+    checkId: 'soak.thresholds' | 'load.thresholds' = 'soak.thresholds',
+  ) {
     this.#specs = specs;
+    this.#checkId = checkId;
+    this.#engine = checkId.split('.')[0];
     this.#windowMs = windowMs;
     this.#windowStates = specs
       .filter((spec) => spec.expression.overSec !== undefined)
@@ -145,19 +153,19 @@ export class ThresholdTracker {
     if (!observation.ok) {
       const skip = spec.origin === 'config' && !observation.metricKind;
       return {
-        id: 'soak.thresholds',
+        id: this.#checkId,
         title,
         verdict: skip ? 'skip' : 'fail',
         message: skip
-          ? `${observation.problem} by this soak; the config threshold may be meant for another engine.`
-          : `${observation.problem}${SCOPE_NOTE}: the threshold cannot hold. Check the metric name against the soak's metrics, and the log for failing sessions.`,
+          ? `${observation.problem} by this ${this.#engine}; the config threshold may be meant for another engine.`
+          : `${observation.problem}${SCOPE_NOTE}: the threshold cannot hold. Check the metric name against the ${this.#engine}'s metrics, and the log for failures.`,
         evidence: { threshold: { ...threshold, observed: null } },
       };
     }
     const ok = compare(observation.observed, expression.op, expression.value);
     const scope = SCOPE[observation.metricKind];
     return {
-      id: 'soak.thresholds',
+      id: this.#checkId,
       title,
       verdict: ok ? 'pass' : 'fail',
       message: `${expression.stat} of ${metric} over ${scope} was ${format(observation.observed)}; the threshold ${expression.source} ${ok ? 'holds' : 'is broken'}.`,
@@ -180,7 +188,7 @@ export class ThresholdTracker {
     const spans = `${state.spanWindows}-window span${state.spanWindows === 1 ? '' : 's'} of ${threshold.window} s`;
     if (state.problem || state.evaluated === 0) {
       return {
-        id: 'soak.thresholds',
+        id: this.#checkId,
         title,
         verdict: 'fail',
         message:
@@ -193,7 +201,7 @@ export class ThresholdTracker {
     if (state.shortRun) {
       const worst = state.worst!;
       return {
-        id: 'soak.thresholds',
+        id: this.#checkId,
         title,
         verdict: ok ? 'pass' : 'fail',
         message: `${expression.stat} of ${metric} was ${format(worst.observed)} over the ${seconds(worst.endMs - worst.startMs)} after warm-up (shorter than one ${threshold.window} s span, so judged as a whole); the threshold ${expression.source} ${ok ? 'holds' : 'is broken'}.`,
@@ -201,7 +209,7 @@ export class ThresholdTracker {
       };
     }
     return {
-      id: 'soak.thresholds',
+      id: this.#checkId,
       title,
       verdict: ok ? 'pass' : 'fail',
       message: ok

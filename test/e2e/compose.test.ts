@@ -54,6 +54,7 @@ function composeRunConfig(
     readyTimeoutMs: 120_000,
     extra: `scenarios: { dir: ${JSON.stringify(options.scenariosDir ?? path.join(REPO_ROOT, 'scenarios'))} },
   soak: { enabled: false },
+  load: { enabled: false },
   ${options.extra ?? ''}`,
   });
 }

@@ -16,10 +16,11 @@ const NOT_ABOUT_THE_TARGET: Record<string, string> = {
   'contract.coverage': 'a warn for an operation never exercised (test/unit/contract)',
   'contract.spec-lint': 'warnings about the spec itself (test/unit/openapi/lint.test.ts)',
   'soak.generator-healthy': 'judges the load generator (test/e2e/soak.e2e.test.ts, starved generator)',
+  'load.generator-healthy': 'judges the load generator (test/e2e/load.e2e.test.ts, starved generator)',
 };
 
 const CHECK_ID =
-  /'((?:contract|rate-limit|webhook|shutdown|headers|cors|body-limit|health|auth|startup|soak|baseline)\.[a-z0-9-]+)'/g;
+  /'((?:contract|rate-limit|webhook|shutdown|headers|cors|body-limit|health|auth|startup|soak|load|baseline)\.[a-z0-9-]+)'/g;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

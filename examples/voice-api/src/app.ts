@@ -6,6 +6,7 @@ import { Server as SocketServer } from 'socket.io';
 import { createAuth } from './auth.ts';
 import type { AppContext } from './context.ts';
 import { type Config, parseEnv } from './env.ts';
+import { loadFaults } from './load-faults.ts';
 import { createMetrics } from './metrics.ts';
 import { errorHandler, notFound } from './problem.ts';
 import { createLimiters } from './rate-limits.ts';
@@ -120,6 +121,8 @@ export function createVoiceApi(
         : undefined,
     }),
   );
+  const loadFault = loadFaults(config);
+  if (loadFault) app.use('/v1', loadFault);
   app.use(webhookRoutes(ctx), sessionRoutes(ctx), voiceRoutes(ctx), slowRoutes(ctx));
   app.use(notFound);
   app.use(errorHandler(logger));

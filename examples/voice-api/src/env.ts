@@ -23,6 +23,7 @@ export interface Config {
   faultDropSocketsEveryMs: number;
   faultStallEveryMs: number;
   faultSessionCap: number;
+  faultLoadConcurrency: number;
 }
 
 export type EnvResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -143,6 +144,7 @@ export function parseEnv(env: Record<string, string | undefined>): EnvResult {
     faultDropSocketsEveryMs: intVar(env, 'FAULT_DROP_SOCKETS_EVERY_MS', 10, 60_000, problems),
     faultStallEveryMs: intVar(env, 'FAULT_STALL_EVERY_MS', 1100, 5000, problems),
     faultSessionCap: intVar(env, 'FAULT_SESSION_CAP', 1, 10, problems),
+    faultLoadConcurrency: intVar(env, 'FAULT_LOAD_CONCURRENCY', 1, 2, problems),
   };
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
 }

@@ -46,6 +46,9 @@ export const FAULT_NAMES = [
   'soak-drop',
   'soak-stall',
   'soak-session-cap',
+  'load-stall',
+  'load-overload-503',
+  'load-latency-leak',
   'secret-placeholder-ok',
 ] as const;
 

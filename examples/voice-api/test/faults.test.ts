@@ -710,3 +710,49 @@ function hangingGet(url: string, path: string) {
   req.end();
   return { state, abandon: () => req.destroy() };
 }
+
+describe('load faults', () => {
+  const slowCalls = async (t: InProcess, count: number, ms: number) => {
+    const auth = await bearer(t.env);
+    return Promise.all(
+      Array.from({ length: count }, () => call(t.url, `/v1/slow?ms=${ms}`, { headers: auth })),
+    );
+  };
+
+  it('load-overload-503: requests past the concurrency cap get an undocumented 503', async () => {
+    const t = await withFault('load-overload-503', { FAULT_LOAD_CONCURRENCY: '2' });
+    const answers = await slowCalls(t, 6, 200);
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 200, 503, 503, 503, 503]);
+    const refused = answers.find((r) => r.status === 503)!;
+    expect(await specViolations('GET', '/v1/slow', refused)).toEqual([
+      'status 503 is not documented for GET /v1/slow',
+    ]);
+    expect((await slowCalls(t, 1, 0))[0].status).toBe(200);
+  });
+
+  it('load-latency-leak: each request waits longer than the one before', async () => {
+    const t = await withFault('load-latency-leak');
+    const auth = await bearer(t.env);
+    for (let i = 0; i < 200; i += 1) await call(t.url, '/v1/slow?ms=0', { headers: auth });
+    const sentAt = performance.now();
+    await call(t.url, '/v1/slow?ms=0', { headers: auth });
+    // The 201st request waits 20.1 ms before it is handled.
+    expect(performance.now() - sentAt).toBeGreaterThan(20);
+  });
+
+  it('load-stall: for one second in every period no request is answered', async () => {
+    const t = await withFault('load-stall', { FAULT_STALL_EVERY_MS: '1500' });
+    const auth = await bearer(t.env);
+    let worstMs = 0;
+    const until = Date.now() + 1600;
+    while (Date.now() < until) {
+      const sentAt = performance.now();
+      await call(t.url, '/v1/slow?ms=0', { headers: auth });
+      worstMs = Math.max(worstMs, performance.now() - sentAt);
+      await sleep(20);
+    }
+    expect(worstMs).toBeGreaterThan(700);
+    // Not a busy wait: the process still answers routes outside /v1 during the stall.
+    expect((await call(t.url, '/livez')).status).toBe(200);
+  });
+});

@@ -6,6 +6,8 @@ export function plural(n: number, noun: string): string {
 
 /** The unit a metric name ends in (k6-style names carry it last: `event_rtt_ms`). */
 export function unitOf(metric: string): string {
+  // k6's duration metrics (`http_req_duration`, also tagged `{route=…}`) are in milliseconds.
+  if (/^http_req_[a-z_]*duration(\{.*\})?$/.test(metric)) return 'ms';
   if (/_ms$/.test(metric)) return 'ms';
   if (/_bytes$/.test(metric)) return 'bytes';
   if (/_(seconds|sec|s)$/.test(metric)) return 's';

@@ -42,7 +42,13 @@ interface Scale {
   unit: string;
 }
 
-const KNOWN_ORDER = ['event_rtt_ms', 'reply_latency_ms', 'session_connect_ms', 'http_req_ms'];
+const KNOWN_ORDER = [
+  'event_rtt_ms',
+  'reply_latency_ms',
+  'session_connect_ms',
+  'http_req_ms',
+  'http_req_duration',
+];
 const ERROR_LIKE = /lost|error|fail|disconnect|drop|timeout|reject|refused|reset|5xx|abort/;
 const STAT_OF: Record<string, keyof HistogramSummary> = {
   avg: 'mean',
@@ -282,7 +288,9 @@ function distributionCharts(suite: SuiteSummary): Omit<ChartSpec, 'id'>[] {
     ...suite.intervals.flatMap((w) => Object.keys(w.metrics.histograms ?? {})),
   ]);
   const out: Omit<ChartSpec, 'id'>[] = [];
-  for (const metric of [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b, 'en'))) {
+  // Tagged breakdowns stay in the tables, except a load's per-route latency, which is worth seeing.
+  const drawn = [...names].filter((n) => !n.includes('{') || n.startsWith('http_req_duration{route='));
+  for (const metric of drawn.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b, 'en'))) {
     const summary = whole[metric];
     const encoded = summary?.hdr
       ? [summary.hdr]

@@ -8,6 +8,7 @@ import { checkGroups, type RenderedCheck, VERDICT_ORDER } from './checks.ts';
 import { coverageTable } from './coverage.ts';
 import { type Html, html, jsonForScript, trustedHtml } from './html.ts';
 import { type DeltaIndex, deltaIndex, metricsTables } from './metrics.ts';
+import { routeTable } from './routes.ts';
 
 export interface RenderOptions {
   /** When the report is rendered (shown in the metadata); defaults to now. */
@@ -143,6 +144,7 @@ function suiteSection(
 <p class="suite-meta">${counts} · ${seconds(suite.durationMs)}${suite.completed ? '' : ' · did not finish'}${suite.intervals.length > 0 ? ` · ${suite.intervals.length} metric windows` : ''}</p>
 ${suite.error ? html`<p class="suite-error">Suite error: ${suite.error}</p>` : ''}
 ${charts.length > 0 ? html`<div class="charts">${charts.map(figure)}</div>` : ''}
+${routeTable(suite)}
 ${metricsTables(suite, deltas)}
 ${coverageTable(suite)}
 <h3>Checks</h3>
