@@ -21,6 +21,7 @@ export interface ParsedArgs {
     open?: boolean;
     force?: boolean;
     workers?: string;
+    parallelism?: string;
   };
 }
 
@@ -38,6 +39,7 @@ const OPTIONS = {
   open: { type: 'boolean' },
   force: { type: 'boolean' },
   workers: { type: 'string' },
+  parallelism: { type: 'string' },
 } as const;
 
 const CHOICES: Record<string, readonly string[]> = {
@@ -78,6 +80,9 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
   }
   if (flags.workers !== undefined && !/^[1-9]\d*$/.test(flags.workers)) {
     throw new ShakedownError('SHK_USAGE', `--workers ${flags.workers}: expected a positive integer.`);
+  }
+  if (flags.parallelism !== undefined && !/^[1-9]\d*$/.test(flags.parallelism)) {
+    throw new ShakedownError('SHK_USAGE', `--parallelism ${flags.parallelism}: expected a positive integer.`);
   }
   return { command: (first as CommandName | undefined) ?? null, positionals: rest, flags };
 }

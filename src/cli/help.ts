@@ -10,7 +10,8 @@ Commands
   load                      HTTP load (closed or open model)
   report <runDir>           rebuild summary.json, junit.xml and index.html from events.ndjson
   stack up|down             start the configured stack and print its URL until Ctrl-C / stop it
-  k6 export                 write k6 scripts for the scenarios and soak sessions
+  k6 export                 write k6 scripts (load, contracts, soak) and a k6-operator TestRun (--out dir, default k6/)
+  k6 import <file...>       k6 --out json results (one per pod) → a run directory, thresholds, exit code
 
 Options
   -c, --config <file>       config file (default: shakedown.config.ts in the current directory)
@@ -21,6 +22,7 @@ Options
   -r, --reporter <name>     console | json | junit | html (repeatable)
       --baseline <path>     compare with a previous run directory or its summary.json
       --workers <n>         soak worker threads (default 1)
+      --parallelism <n>     (k6 export) runner pods per k6-operator TestRun (default 4)
       --open                (report) open the HTML report in a browser
       --force               compare with a --baseline of another profile or target
   -q, --quiet               print only failures and the final verdict

@@ -64,7 +64,10 @@ export function contractOperations(spec: ApiSpec): { operations: K6Operation[]; 
 }
 
 /** Replaces schema pointers with the names of their precompiled validators. */
-export function withValidatorNames(operations: K6Operation[], names: ReadonlyMap<string, string>): K6Operation[] {
+export function withValidatorNames(
+  operations: K6Operation[],
+  names: ReadonlyMap<string, string>,
+): K6Operation[] {
   return operations.map((op) => ({
     ...op,
     responses: op.responses.map((r) => ({

@@ -66,7 +66,13 @@ export async function exportK6(loaded: LoadedConfig, options: ExportOptions): Pr
     : null;
 
   const load = loadSection(config.load);
-  files['load.ts'] = loadScript({ load, mix: resolveRequestMix(load, spec), thresholds: config.thresholds, ...target, source });
+  files['load.ts'] = loadScript({
+    load,
+    mix: resolveRequestMix(load, spec),
+    thresholds: config.thresholds,
+    ...target,
+    source,
+  });
 
   if (spec) {
     const { operations, pointers } = contractOperations(spec);
@@ -123,14 +129,19 @@ function soakThresholds(
   script: Readonly<Record<string, readonly ThresholdEntry[]>>,
   top: Readonly<Record<string, readonly ThresholdEntry[]>>,
 ): Record<string, ThresholdEntry[]> {
-  const configSide = Object.fromEntries(Object.entries(top).filter(([key]) => !LOAD_METRICS.has(metricBase(key))));
-  const merged = mergeThresholds(compileThresholds(script, 'script'), compileThresholds(configSide, 'config'));
+  const configSide = Object.fromEntries(
+    Object.entries(top).filter(([key]) => !LOAD_METRICS.has(metricBase(key))),
+  );
+  const merged = mergeThresholds(
+    compileThresholds(script, 'script'),
+    compileThresholds(configSide, 'config'),
+  );
   const out: Record<string, ThresholdEntry[]> = {};
   for (const spec of merged) {
     const entry: ThresholdEntry = spec.abortOnFail
       ? { threshold: spec.expression.source, abortOnFail: true, delayAbortSec: spec.delayAbortSec }
       : spec.expression.source;
-    (out[spec.metric] ??= []).push(entry);
+    out[spec.metric] = [...(out[spec.metric] ?? []), entry];
   }
   return out;
 }

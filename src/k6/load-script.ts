@@ -33,7 +33,8 @@ export function loadThresholds(input: Pick<LoadScriptInput, 'load' | 'thresholds
 export function k6Rate(ratePerSec: number): { rate: number; timeUnit: string } {
   for (const unitSec of [1, 10, 60, 1000]) {
     const rate = ratePerSec * unitSec;
-    if (Number.isInteger(rate) || unitSec === 1000) return { rate: Math.max(1, Math.round(rate)), timeUnit: `${unitSec}s` };
+    if (Number.isInteger(rate) || unitSec === 1000)
+      return { rate: Math.max(1, Math.round(rate)), timeUnit: `${unitSec}s` };
   }
   return { rate: Math.round(ratePerSec), timeUnit: '1s' };
 }
@@ -60,7 +61,12 @@ export function loadScenario(load: LoadSection): Record<string, unknown> {
     };
   }
   if (load.requests !== undefined) {
-    return { executor: 'shared-iterations', vus, iterations: load.requests, maxDuration: `${load.durationSec}s` };
+    return {
+      executor: 'shared-iterations',
+      vus,
+      iterations: load.requests,
+      maxDuration: `${load.durationSec}s`,
+    };
   }
   return { executor: 'constant-vus', vus, duration: `${load.durationSec}s` };
 }

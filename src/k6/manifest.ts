@@ -34,8 +34,11 @@ export function operatorManifest(input: ManifestInput): string {
 }
 
 function testRun(file: string, input: ManifestInput): object {
-  const env: object[] = [{ name: K6_ENV.baseUrl, value: publicUrl(input.baseUrl) || 'http://my-service:3000' }];
-  if (input.socketUrl && file === 'soak.js') env.push({ name: K6_ENV.socketUrl, value: publicUrl(input.socketUrl) });
+  const env: object[] = [
+    { name: K6_ENV.baseUrl, value: publicUrl(input.baseUrl) || 'http://my-service:3000' },
+  ];
+  if (input.socketUrl && file === 'soak.js')
+    env.push({ name: K6_ENV.socketUrl, value: publicUrl(input.socketUrl) });
   if (input.auth) {
     const variable = input.auth.type === 'bearer' ? K6_ENV.token : K6_ENV.authHeader;
     env.push({ name: variable, valueFrom: { secretKeyRef: { name: SECRET, key: variable } } });

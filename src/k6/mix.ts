@@ -76,7 +76,13 @@ export function resolveRequestMix(load: LoadSection, spec: ApiSpec | null): MixR
   }
   const routes = spec.operations
     .filter((op) => op.method === 'GET' && !op.parameters.some((p) => p.required))
-    .map((op) => ({ name: `GET ${op.path}`, method: 'GET', path: spec.basePath + op.path, headers: {}, weight: 1 }));
+    .map((op) => ({
+      name: `GET ${op.path}`,
+      method: 'GET',
+      path: spec.basePath + op.path,
+      headers: {},
+      weight: 1,
+    }));
   if (routes.length === 0) {
     throw new ShakedownError(
       'SHK_CONFIG_INVALID',
@@ -100,7 +106,8 @@ function fromConfig(route: RouteConfig, index: number, spec: ApiSpec | null): Mi
     }
     return encodeURIComponent(value);
   });
-  const body = route.body === undefined || typeof route.body === 'string' ? route.body : JSON.stringify(route.body);
+  const body =
+    route.body === undefined || typeof route.body === 'string' ? route.body : JSON.stringify(route.body);
   const headers = { ...route.headers };
   if (typeof route.body === 'object' && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
     headers['content-type'] = 'application/json';

@@ -9,11 +9,16 @@ export function exportReadme(input: {
   parallelism: number;
   source: string;
 }): string {
-  const credential = input.auth ? (input.auth.type === 'bearer' ? K6_ENV.token : K6_ENV.authHeader) : undefined;
+  const credential = input.auth
+    ? input.auth.type === 'bearer'
+      ? K6_ENV.token
+      : K6_ENV.authHeader
+    : undefined;
   const envFlag = credential ? ` -e ${credential}="$${credential}"` : '';
   const has = (file: string) => input.files.includes(file);
   const rows = [
-    has('load.ts') && '| `load.ts` | the load engine’s request mix and thresholds as k6 arrival-rate scenarios |',
+    has('load.ts') &&
+      '| `load.ts` | the load engine’s request mix and thresholds as k6 arrival-rate scenarios |',
     has('contracts.ts') &&
       '| `contracts.ts` | one request per operation: status, content type and body checked against the spec (validators precompiled into `validators.js`) |',
     has('soak.ts') &&

@@ -51,7 +51,10 @@ export function targetPreamble(auth: AuthConfig | undefined, baseUrl: string | u
 
 export interface K6Thresholds {
   /** `options.thresholds`, in k6's syntax. */
-  thresholds: Record<string, (string | { threshold: string; abortOnFail: boolean; delayAbortEval?: string })[]>;
+  thresholds: Record<
+    string,
+    (string | { threshold: string; abortOnFail: boolean; delayAbortEval?: string })[]
+  >;
   /** Comment lines for what k6 cannot judge: window thresholds, metrics the script does not have. */
   notes: string[];
 }
@@ -78,11 +81,15 @@ export function toK6Thresholds(
     for (const entry of list) {
       const source = typeof entry === 'string' ? entry : entry.threshold;
       if (!known.has(base)) {
-        out.notes.push(`${key}: ${source} (not recorded by this script; judged by shakedown when it has the metric)`);
+        out.notes.push(
+          `${key}: ${source} (not recorded by this script; judged by shakedown when it has the metric)`,
+        );
         continue;
       }
       if (parseThreshold(source).overSec !== undefined) {
-        out.notes.push(`${key}: ${source} (a window threshold: k6 cannot express it; judged by shakedown k6 import)`);
+        out.notes.push(
+          `${key}: ${source} (a window threshold: k6 cannot express it; judged by shakedown k6 import)`,
+        );
         continue;
       }
       const list6 = out.thresholds[k6Key] ?? [];

@@ -11,7 +11,8 @@ export const OPENAPI_FORMATS = ['int32', 'int64', 'float', 'double', 'byte', 'bi
 /** JSON Schema formats in full mode (exact dates, RFC 3339 times, real URIs) plus OpenAPI's own. */
 export function addOpenApiFormats(ajv: Ajv): void {
   addFormats(ajv, { mode: 'full' });
-  for (const [name, definition] of Object.entries(OPENAPI_FORMAT_DEFINITIONS)) ajv.addFormat(name, definition);
+  for (const [name, definition] of Object.entries(OPENAPI_FORMAT_DEFINITIONS))
+    ajv.addFormat(name, definition);
 }
 
 /** Formats ajv knows after {@link addOpenApiFormats}; anything else is an annotation only. */
