@@ -110,7 +110,7 @@ export default function voiceSession(): Promise<void> {
         tags: { route: 'POST /v1/voice/token' },
       })
     : null;
-  if (!tokenRes || tokenRes.status !== 201) {
+  if (tokenRes?.status !== 201) {
     sessionsFailed.add(1);
     return Promise.resolve();
   }
