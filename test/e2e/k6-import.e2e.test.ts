@@ -25,6 +25,27 @@ function thresholds(summary: RunSummary | null): Record<string, CheckResult> {
   return Object.fromEntries(checks.filter((c) => c.id === 'load.thresholds').map((c) => [c.title, c]));
 }
 
+describe('shakedown k6 export', () => {
+  it('writes the scripts and the manifest to --out from the repo config', async () => {
+    const out = tempDir('shakedown-k6-cli-export-');
+    const result = await runCli(['k6', 'export', '--out', out, '--parallelism', '3']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`to ${out}`);
+    for (const file of [
+      'load.ts',
+      'load.js',
+      'contracts.ts',
+      'validators.js',
+      'soak.ts',
+      'socketio.ts',
+      'README.md',
+    ])
+      expect(existsSync(path.join(out, file)), file).toBe(true);
+    expect(readFileSync(path.join(out, 'k6-testrun.yaml'), 'utf8')).toContain('parallelism: 3');
+  });
+});
+
 describe('shakedown k6 import', () => {
   it('merges two pods into one run: windows, metrics, k6 thresholds and checks, the usual outputs', async () => {
     const run = await importRun([POD_1, POD_2]);
