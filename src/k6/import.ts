@@ -94,6 +94,7 @@ export async function importK6Results(options: ImportOptions): Promise<ImportOut
     );
   await recordWindows(suite, results, thresholds, options.warmupSec * 1000);
   for (const result of checkResults(results)) await suite.check(result);
+  await suite.check(completeness(results));
   await suite.end();
 
   const baseline = options.baseline
@@ -143,6 +144,24 @@ async function recordWindows(
   }
   suite.metrics(totals.snapshot());
   for (const result of tracker.results(totals, null)) await suite.check({ ...result, id: 'load.thresholds' });
+}
+
+/** A pod killed mid-run leaves a cut-off last line: its results are partial, so the run cannot pass. */
+function completeness(results: K6Results): CheckResult {
+  const base = { id: 'k6.results-complete', title: 'Every k6 results file is complete' };
+  if (results.truncated.length > 0) {
+    return {
+      ...base,
+      verdict: 'fail',
+      message: `${results.truncated.join(', ')} end${results.truncated.length === 1 ? 's' : ''} with a cut-off line: the k6 process was killed before it finished, so the results are partial. Re-run, or import the complete files only.`,
+      evidence: { truncated: results.truncated },
+    };
+  }
+  return {
+    ...base,
+    verdict: 'pass',
+    message: `all ${results.files} file${results.files === 1 ? '' : 's'} end with a complete line (no k6 process was cut off while writing).`,
+  };
 }
 
 /** k6 checks: one result per check (and operation), failed when any of its evaluations failed. */

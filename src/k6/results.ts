@@ -66,6 +66,9 @@ export class K6Results {
   points = 0;
   skippedLines = 0;
   files = 0;
+  /** Files whose last line is cut off mid-JSON: the k6 process was killed while writing. */
+  readonly truncated: string[] = [];
+  #lastLineBroken = false;
 
   constructor(windowSec: number, thresholdKeys: readonly string[]) {
     this.windowMs = windowSec * 1000;
@@ -76,6 +79,7 @@ export class K6Results {
   async addFile(file: string): Promise<void> {
     const fileIndex = this.files++;
     const before = this.points;
+    this.#lastLineBroken = false;
     const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
     try {
       for await (const line of lines) this.#addLine(line, fileIndex);
@@ -88,6 +92,7 @@ export class K6Results {
         },
       );
     }
+    if (this.#lastLineBroken) this.truncated.push(file);
     if (this.points === before) {
       throw new ShakedownError(
         'SHK_RUN_DIR_INVALID',
@@ -103,8 +108,10 @@ export class K6Results {
       entry = JSON.parse(line);
     } catch {
       this.skippedLines += 1;
+      this.#lastLineBroken = line.trimStart().startsWith('{');
       return;
     }
+    this.#lastLineBroken = false;
     if (entry.type === 'Metric' && entry.data) {
       const name = String(entry.data.name ?? entry.metric);
       this.#types.set(name, entry.data.type as K6MetricType);

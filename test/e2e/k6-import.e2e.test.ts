@@ -84,6 +84,8 @@ describe('shakedown k6 import', () => {
       ['contract.status-documented on slowRequest', 'pass'],
     ]);
     expect(readFileSync(path.join(run.runDir!, 'junit.xml'), 'utf8')).toContain('http_reqs: count&gt;100');
+    expect(suite.checks.find((c) => c.id === 'k6.results-complete')?.verdict).toBe('pass');
+    expect(readFileSync(path.join(run.runDir!, 'index.html'), 'utf8')).toContain('http_req_duration');
     const log = readFileSync(path.join(run.runDir!, 'events.ndjson'), 'utf8');
     expect(log).toContain('480 k6 points from 2 files');
     expect(log).toContain('1 line(s) that are not k6 points');
@@ -126,6 +128,17 @@ describe('shakedown k6 import', () => {
     expect(stalled.code).toBe(1);
     const regressions = stalled.summary!.baseline!.metrics.filter((m) => m.status === 'regression');
     expect(regressions.map((m) => `${m.metric} ${m.stat}`)).toContain('http_req_duration p99');
+  });
+
+  it('does not pass a run whose pod was killed mid-write', async () => {
+    const dir = tempDir('shakedown-k6-killed-');
+    const cut = readFileSync(POD_2, 'utf8').split('\n').slice(0, 150).join('\n');
+    writeFileSync(path.join(dir, 'pod-2.ndjson'), `${cut.slice(0, -40)}\n`);
+    const run = await importRun([POD_1, path.join(dir, 'pod-2.ndjson')], { extra: ['--reporter', 'json'] });
+    expect(run.code).toBe(1);
+    const check = run.summary!.suites[0].checks.find((c) => c.id === 'k6.results-complete')!;
+    expect(check.verdict).toBe('fail');
+    expect(check.message).toContain('pod-2.ndjson ends with a cut-off line');
   });
 
   it('refuses a file that is not k6 output, with exit 2', async () => {
