@@ -98,24 +98,24 @@ interface Pending {
   lostTimer: number;
 }
 
-export default function voiceSession(): Promise<void> {
-  const created = http.post(\`\${BASE_URL}/v1/sessions\`, JSON.stringify({ language: 'en', agent: 'soak' }), {
+export default async function voiceSession(): Promise<void> {
+  const created = await http.asyncRequest('POST', \`\${BASE_URL}/v1/sessions\`, JSON.stringify({ language: 'en', agent: 'soak' }), {
     headers: JSON_HEADERS,
     tags: { route: 'POST /v1/sessions' },
   });
   const sessionId = created.status === 201 ? String(created.json('id')) : '';
   const tokenRes = sessionId
-    ? http.post(\`\${BASE_URL}/v1/voice/token\`, JSON.stringify({ sessionId }), {
+    ? await http.asyncRequest('POST', \`\${BASE_URL}/v1/voice/token\`, JSON.stringify({ sessionId }), {
         headers: JSON_HEADERS,
         tags: { route: 'POST /v1/voice/token' },
       })
     : null;
   if (tokenRes?.status !== 201) {
     sessionsFailed.add(1);
-    return Promise.resolve();
+    return;
   }
   const token = String(tokenRes.json('token'));
-  return new Promise((resolve) => {
+  return new Promise<void>((resolve) => {
     const pending = new Map<number, Pending>();
     const connectStart = Date.now();
     let seq = 0;

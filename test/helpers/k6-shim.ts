@@ -1,0 +1,50 @@
+/**
+ * The few k6 modules the exported soak script uses, on Node: HTTP via fetch, timers and WebSocket from
+ * Node's globals, metrics recorded where the test can read them. Just enough to run the generated
+ * session against the real reference target; k6 itself cannot be installed here.
+ */
+export interface RecordedSample {
+  metric: string;
+  value: number;
+  tags?: Record<string, string>;
+}
+
+const samples: RecordedSample[] = ((globalThis as { __k6Samples?: RecordedSample[] }).__k6Samples ??= []);
+
+class Metric {
+  readonly name: string;
+  constructor(name: string) {
+    this.name = name;
+  }
+  add(value: number | boolean, tags?: Record<string, string>): void {
+    samples.push({ metric: this.name, value: Number(value), tags });
+  }
+}
+
+export class Trend extends Metric {}
+export class Counter extends Metric {}
+export class Rate extends Metric {}
+export class Gauge extends Metric {}
+
+async function asyncRequest(
+  method: string,
+  url: string,
+  body: string | null,
+  params: { headers?: Record<string, string> } = {},
+) {
+  const res = await fetch(url, { method, body: body ?? undefined, headers: params.headers });
+  const text = await res.text();
+  return {
+    status: res.status,
+    body: text,
+    json(selector?: string) {
+      const value = JSON.parse(text) as Record<string, unknown>;
+      return selector ? value[selector] : value;
+    },
+  };
+}
+
+export default { asyncRequest };
+export const setTimeout = globalThis.setTimeout;
+export const clearTimeout = globalThis.clearTimeout;
+export const WebSocket = globalThis.WebSocket;
