@@ -8,10 +8,10 @@ import type { SoakConfig } from '../../src/config/schema.ts';
 import { soakScript } from '../../src/k6/soak-script.ts';
 import { resolvePlan } from '../../src/soak/plan.ts';
 import { REPO_ROOT, tempDir } from '../helpers/cli.ts';
-import type { RecordedSample } from '../helpers/k6-shim.ts';
+import { k6Samples } from '../helpers/k6-shim.ts';
 
 const SHIM = path.join(REPO_ROOT, 'test/helpers/k6-shim.ts');
-const samples = ((globalThis as { __k6Samples?: RecordedSample[] }).__k6Samples ??= []);
+const samples = k6Samples();
 
 /**
  * The generated soak.ts, bundled with k6's modules swapped for Node shims, so one real session runs

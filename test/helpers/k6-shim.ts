@@ -9,7 +9,14 @@ export interface RecordedSample {
   tags?: Record<string, string>;
 }
 
-const samples: RecordedSample[] = ((globalThis as { __k6Samples?: RecordedSample[] }).__k6Samples ??= []);
+// On globalThis: the bundled script and the test each load their own copy of this module.
+const store = globalThis as { __k6Samples?: RecordedSample[] };
+store.__k6Samples ??= [];
+
+/** Every metric sample the script recorded, in order. */
+export function k6Samples(): RecordedSample[] {
+  return store.__k6Samples!;
+}
 
 class Metric {
   readonly name: string;
@@ -17,7 +24,7 @@ class Metric {
     this.name = name;
   }
   add(value: number | boolean, tags?: Record<string, string>): void {
-    samples.push({ metric: this.name, value: Number(value), tags });
+    k6Samples().push({ metric: this.name, value: Number(value), tags });
   }
 }
 
