@@ -140,9 +140,9 @@ function matchMedia(documentedTypes: string[], actual: string): string | undefin
   });
 }
 
-export default function (): void {
+export default async function (): Promise<void> {
   for (const op of OPERATIONS) {
-    const res = http.request(op.method, BASE_URL + op.path, op.body ?? null, {
+    const res = await http.asyncRequest(op.method, BASE_URL + op.path, op.body ?? null, {
       headers: { ...AUTH_HEADERS, ...op.headers },
       tags: { route: \`\${op.method} \${op.path}\`, operation: op.key },
       responseType: 'text',

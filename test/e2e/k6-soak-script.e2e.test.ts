@@ -1,16 +1,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { mintToken, nowSec, startInProcess } from '../../examples/voice-api/test/helpers.ts';
 import type { SoakConfig } from '../../src/config/schema.ts';
 import { soakScript } from '../../src/k6/soak-script.ts';
 import { resolvePlan } from '../../src/soak/plan.ts';
 import { REPO_ROOT, tempDir } from '../helpers/cli.ts';
+import { importK6Script, setK6Env } from '../helpers/k6-node.ts';
 import { k6Samples } from '../helpers/k6-shim.ts';
 
-const SHIM = path.join(REPO_ROOT, 'test/helpers/k6-shim.ts');
 const samples = k6Samples();
 
 /**
@@ -39,24 +37,7 @@ async function loadSession(): Promise<() => Promise<void>> {
     path.join(dir, 'socketio.ts'),
     readFileSync(path.join(REPO_ROOT, 'src/k6/runtime/socketio.ts'), 'utf8'),
   );
-  const outfile = path.join(dir, 'soak.mjs');
-  await build({
-    entryPoints: [path.join(dir, 'soak.ts')],
-    outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    logLevel: 'silent',
-    plugins: [
-      {
-        name: 'k6-shim',
-        setup(b) {
-          b.onResolve({ filter: /^k6(\/.*)?$/ }, () => ({ path: SHIM }));
-        },
-      },
-    ],
-  });
-  return ((await import(pathToFileURL(outfile).href)) as { default: () => Promise<void> }).default;
+  return (await importK6Script(path.join(dir, 'soak.ts'))).default;
 }
 
 function total(metric: string, tags?: Record<string, string>): number {

@@ -41,8 +41,14 @@ async function asyncRequest(
 ) {
   const res = await fetch(url, { method, body: body ?? undefined, headers: params.headers });
   const text = await res.text();
+  // k6 canonicalizes response header names: `Content-Type`.
+  const headers: Record<string, string> = {};
+  res.headers.forEach((value, name) => {
+    headers[name.replace(/(^|-)([a-z])/g, (m: string) => m.toUpperCase())] = value;
+  });
   return {
     status: res.status,
+    headers,
     body: text,
     json(selector?: string) {
       const value = JSON.parse(text) as Record<string, unknown>;
@@ -52,6 +58,21 @@ async function asyncRequest(
 }
 
 export default { asyncRequest };
+
+/** k6's check(): each named condition becomes a `checks` sample tagged with its name. */
+export function check<T>(
+  value: T,
+  sets: Record<string, (v: T) => boolean>,
+  tags: Record<string, string> = {},
+): boolean {
+  let all = true;
+  for (const [name, condition] of Object.entries(sets)) {
+    const ok = condition(value);
+    all &&= ok;
+    k6Samples().push({ metric: 'checks', value: Number(ok), tags: { ...tags, check: name } });
+  }
+  return all;
+}
 export const setTimeout = globalThis.setTimeout;
 export const clearTimeout = globalThis.clearTimeout;
 export const WebSocket = globalThis.WebSocket;
