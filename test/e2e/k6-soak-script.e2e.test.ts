@@ -53,10 +53,7 @@ async function runOneSession(faults?: string, dropSocketsEveryMs = 60_000) {
     ...(faults ? { VOICE_API_FAULTS: faults, FAULT_DROP_SOCKETS_EVERY_MS: String(dropSocketsEveryMs) } : {}),
   });
   const token = await mintToken(env.JWT_SECRET!, { sub: 'k6', expSec: nowSec() + 600 });
-  (globalThis as { __ENV?: Record<string, string> }).__ENV = {
-    SHAKEDOWN_BASE_URL: url,
-    SHAKEDOWN_TOKEN: token,
-  };
+  setK6Env({ SHAKEDOWN_BASE_URL: url, SHAKEDOWN_TOKEN: token });
   samples.length = 0;
   const session = await loadSession();
   await session();
