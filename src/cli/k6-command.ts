@@ -10,6 +10,7 @@ import { loadBaseline } from '../report/baseline/load.ts';
 import { Redactor } from '../report/redact.ts';
 import { createReporters } from '../report/reporters/index.ts';
 import { redactorFor } from '../runner.ts';
+import { loadSoakScript } from '../soak/script.ts';
 import type { ParsedArgs } from './args.ts';
 
 const DEFAULT_EXPORT_DIR = 'k6';
@@ -40,6 +41,13 @@ export async function k6Command(args: ParsedArgs, print: (line: string) => void)
   throw new ShakedownError('SHK_USAGE', USAGE);
 }
 
+/** The soak script's thresholds: soak.ts carries its window ones as comments, judged here. */
+async function soakScriptThresholds(loaded: LoadedConfig | null) {
+  if (!loaded) return {};
+  const file = path.resolve(loaded.rootDir, loaded.config.soak.script);
+  return existsSync(file) ? ((await loadSoakScript(file)).options.thresholds ?? {}) : {};
+}
+
 async function importCommand(
   args: ParsedArgs,
   files: string[],
@@ -56,7 +64,7 @@ async function importCommand(
     outDir: path.resolve(loaded?.rootDir ?? process.cwd(), args.flags.out ?? config?.out ?? 'reports'),
     windowSec: load.windowSec,
     warmupSec: load.warmupSec,
-    thresholds: { ...(config?.thresholds ?? {}), ...load.thresholds },
+    thresholds: { ...(await soakScriptThresholds(loaded)), ...(config?.thresholds ?? {}), ...load.thresholds },
     profile: args.flags.profile ?? config?.profile ?? 'full',
     target: { baseUrl: config?.target.baseUrl ?? '(k6)', stack: 'url' },
     redactor: loaded ? redactorFor(loaded) : new Redactor(),

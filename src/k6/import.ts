@@ -117,10 +117,14 @@ function judgedThresholds(
   const byKey = (entries: Record<string, readonly ThresholdEntry[]>) =>
     Object.fromEntries(Object.entries(entries).map(([k, list]) => [seriesFilter(k).key, list]));
   const fromK6 = Object.fromEntries([...results.thresholds].map(([key, set]) => [key, [...set]]));
+  // The config speaks for every engine; its thresholds on metrics these results lack are not theirs.
+  const fromConfig = Object.fromEntries(
+    Object.entries(config).filter(([key]) => results.hasMetric(seriesFilter(key).metric)),
+  );
   try {
     return mergeThresholds(
       compileThresholds(byKey(fromK6), 'script'),
-      compileThresholds(byKey({ ...config }), 'config'),
+      compileThresholds(byKey(fromConfig), 'config'),
     );
   } catch (error) {
     if (!(error instanceof AggregateError)) throw error;

@@ -160,6 +160,12 @@ export class K6Results {
       this.#filters.push(filter);
   }
 
+  /** Whether the results have the metric (Shakedown name, tags ignored). */
+  hasMetric(name: string): boolean {
+    for (const k6Name of this.#types.keys()) if ((SHAKEDOWN_NAMES[k6Name] ?? k6Name) === name) return true;
+    return false;
+  }
+
   #split(metric: string, tag: string, value: string): string {
     const id = `${metric}{${tag}}`;
     const seen = this.#tagValues.get(id) ?? new Set();

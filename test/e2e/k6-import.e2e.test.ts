@@ -112,6 +112,45 @@ describe('shakedown k6 import', () => {
     expect(window.evidence?.worstWindow).toMatchObject({ startMs: 10_000, endMs: 15_000 });
   });
 
+  it('judges the soak script’s window threshold on soak.ts results, and leaves the config’s other metrics alone', async () => {
+    const dir = tempDir('shakedown-k6-soak-results-');
+    const metric = (name: string, type: string, thresholds: string[]) =>
+      JSON.stringify({
+        type: 'Metric',
+        data: { name, type, contains: 'time', thresholds, submetrics: null },
+        metric: name,
+      });
+    const lines = [metric('event_rtt_ms', 'trend', ['p(95)<150', 'p(99)<400'])];
+    // 130 s of acks every 100 ms, 4–8 ms, and a 5-second stall at 70 s where they take 1.2 s.
+    for (let i = 0; i < 1300; i++) {
+      const time = new Date(Date.parse('2026-01-15T02:00:00Z') + i * 100).toISOString();
+      const value = i >= 700 && i < 750 ? 1200 : 4 + (i % 5);
+      lines.push(
+        JSON.stringify({
+          type: 'Point',
+          metric: 'event_rtt_ms',
+          data: { time, value, tags: { scenario: 'voice_sessions' } },
+        }),
+      );
+    }
+    writeFileSync(path.join(dir, 'soak.ndjson'), `${lines.join('\n')}\n`);
+    const run = await importRun([path.join(dir, 'soak.ndjson')], {
+      extra: ['--config', path.join(REPO_ROOT, 'shakedown.config.ts')],
+    });
+    expect(run.code).toBe(1);
+    const t = thresholds(run.summary);
+    // The repo soak script's thresholds on event_rtt_ms; none on metrics these results do not have.
+    expect(Object.keys(t).sort()).toEqual([
+      'event_rtt_ms: p(95)<150',
+      'event_rtt_ms: p(99)<1000 over 60s',
+      'event_rtt_ms: p(99)<400',
+    ]);
+    expect(t['event_rtt_ms: p(95)<150'].verdict).toBe('pass');
+    const window = t['event_rtt_ms: p(99)<1000 over 60s'];
+    expect(window.verdict).toBe('fail');
+    expect(window.evidence?.worstWindow).toMatchObject({ observed: expect.closeTo(1200, 0) });
+  });
+
   it('compares with a baseline and fails on a latency regression', async () => {
     const fast = tempDir('shakedown-k6-fast-');
     // The same run with the stall taken out: the baseline the stalled run regresses from.
