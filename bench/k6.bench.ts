@@ -19,7 +19,9 @@ const ROUTES = ['GET /livez', 'GET /v1/sessions/{id}', 'POST /v1/sessions', 'GET
 async function writePod(file: string, pod: number): Promise<number> {
   const out = createWriteStream(file);
   const write = (line: object) =>
-    out.write(`${JSON.stringify(line)}\n`) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r()));
+    out.write(`${JSON.stringify(line)}\n`)
+      ? Promise.resolve()
+      : new Promise<void>((r) => out.once('drain', () => r()));
   for (const [name, type] of [
     ['http_reqs', 'counter'],
     ['http_req_duration', 'trend'],

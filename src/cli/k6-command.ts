@@ -64,7 +64,11 @@ async function importCommand(
     outDir: path.resolve(loaded?.rootDir ?? process.cwd(), args.flags.out ?? config?.out ?? 'reports'),
     windowSec: load.windowSec,
     warmupSec: load.warmupSec,
-    thresholds: { ...(await soakScriptThresholds(loaded)), ...(config?.thresholds ?? {}), ...load.thresholds },
+    thresholds: {
+      ...(await soakScriptThresholds(loaded)),
+      ...(config?.thresholds ?? {}),
+      ...load.thresholds,
+    },
     profile: args.flags.profile ?? config?.profile ?? 'full',
     target: { baseUrl: config?.target.baseUrl ?? '(k6)', stack: 'url' },
     redactor: loaded ? redactorFor(loaded) : new Redactor(),
