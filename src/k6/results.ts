@@ -6,6 +6,9 @@ import { Histogram } from '../metrics/histogram.ts';
 
 /** k6 metric names that Shakedown spells otherwise. */
 const SHAKEDOWN_NAMES: Record<string, string> = { dropped_iterations: 'dropped_requests' };
+/** Tags a metric is broken down by, as the soak records `disconnects{reason=…}`; `route` for the rest. */
+const SPLIT_TAGS: Record<string, readonly string[]> = { http_reqs: ['route', 'status'], disconnects: ['reason'] };
+const DEFAULT_SPLIT = ['route'];
 /** Distinct values of a split tag kept per metric; the rest fold into `other`. */
 const MAX_TAG_VALUES = 30;
 
@@ -136,7 +139,9 @@ export class K6Results {
     const metric = SHAKEDOWN_NAMES[entry.metric] ?? entry.metric;
     const window = this.#window(Math.floor(timeMs / this.windowMs));
     const keys = [metric];
-    if (tags.route !== undefined) keys.push(this.#split(metric, 'route', String(tags.route)));
+    for (const tag of SPLIT_TAGS[metric] ?? DEFAULT_SPLIT) {
+      if (tags[tag] !== undefined) keys.push(this.#split(metric, tag, String(tags[tag])));
+    }
     for (const filter of this.#filters) {
       if (filter.metric === metric && filter.tags.every(([k, v]) => String(tags[k]) === v))
         keys.push(filter.key);

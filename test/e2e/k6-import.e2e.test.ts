@@ -67,6 +67,8 @@ describe('shakedown k6 import', () => {
       http_reqs: 120,
       'http_reqs{route=GET /livez}': 60,
       'http_reqs{route=GET /v1/slow}': 60,
+      'http_reqs{status=200}': 119,
+      'http_reqs{status=500}': 1,
     });
     expect(suite.metrics?.rates?.http_req_failed).toBeCloseTo(1 / 120, 6);
     expect(suite.metrics?.histograms['http_req_duration{route=GET /v1/slow}'].max).toBeCloseTo(900.5, 0);
