@@ -7,7 +7,10 @@ import { Histogram } from '../metrics/histogram.ts';
 /** k6 metric names that Shakedown spells otherwise. */
 const SHAKEDOWN_NAMES: Record<string, string> = { dropped_iterations: 'dropped_requests' };
 /** Tags a metric is broken down by, as the soak records `disconnects{reason=…}`; `route` for the rest. */
-const SPLIT_TAGS: Record<string, readonly string[]> = { http_reqs: ['route', 'status'], disconnects: ['reason'] };
+const SPLIT_TAGS: Record<string, readonly string[]> = {
+  http_reqs: ['route', 'status'],
+  disconnects: ['reason'],
+};
 const DEFAULT_SPLIT = ['route'];
 /** Distinct values of a split tag kept per metric; the rest fold into `other`. */
 const MAX_TAG_VALUES = 30;
