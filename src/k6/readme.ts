@@ -15,13 +15,13 @@ export function exportReadme(input: {
       : K6_ENV.authHeader
     : undefined;
   const envFlag = credential ? ` -e ${credential}="$${credential}"` : '';
-  const has = (file: string) => input.files.includes(file);
+  const has = (name: string) => input.files.includes(`${name}.ts`);
   const rows = [
-    has('load.ts') &&
+    has('load') &&
       '| `load.ts` | the load engine’s request mix and thresholds as k6 arrival-rate scenarios |',
-    has('contracts.ts') &&
+    has('contracts') &&
       '| `contracts.ts` | one request per operation: status, content type and body checked against the spec (validators precompiled into `validators.js`) |',
-    has('soak.ts') &&
+    has('soak') &&
       '| `soak.ts` | the voice sessions over `k6/websockets` through the socket.io adapter in `socketio.ts` |',
   ].filter(Boolean);
   return `# k6 scripts exported by Shakedown
