@@ -80,7 +80,8 @@ npx shakedown k6 import shakedown-load-*.ndjson
 \`\`\`
 
 \`shakedown k6 import\` merges the pods' results into one run directory (\`index.html\`, \`summary.json\`,
-\`junit.xml\`), judges the thresholds, including the window ones k6 cannot express (they are comments
-in the scripts), compares with \`--baseline\`, and exits 0 only when everything passed.
+\`junit.xml\`), judges the thresholds, including the window ones k6 cannot express (comments in the
+scripts: run the import beside ${input.source}, which holds them), compares with \`--baseline\`, and
+exits 0 only when everything passed and every pod's results are complete.
 `;
 }
