@@ -12,6 +12,18 @@ const SPLIT_TAGS: Record<string, readonly string[]> = {
   disconnects: ['reason'],
 };
 const DEFAULT_SPLIT = ['route'];
+/**
+ * k6's phases of a request, which add up to http_req_duration (and http_req_waiting to most of it):
+ * not imported, so a long run's windows and report stay the size of a local run's.
+ */
+const PHASE_TIMINGS = new Set([
+  'http_req_blocked',
+  'http_req_connecting',
+  'http_req_tls_handshaking',
+  'http_req_sending',
+  'http_req_waiting',
+  'http_req_receiving',
+]);
 /** Distinct values of a split tag kept per metric; the rest fold into `other`. */
 const MAX_TAG_VALUES = 30;
 
@@ -138,6 +150,7 @@ export class K6Results {
       return;
     }
     this.points += 1;
+    if (PHASE_TIMINGS.has(entry.metric)) return;
     const tags = (entry.data.tags ?? {}) as Record<string, string>;
     const metric = SHAKEDOWN_NAMES[entry.metric] ?? entry.metric;
     const window = this.#window(Math.floor(timeMs / this.windowMs));
