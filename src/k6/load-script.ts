@@ -110,9 +110,9 @@ function pick(): Route {
   return ROUTES[ROUTES.length - 1];
 }
 
-export default function (): void {
+export default async function (): Promise<void> {
   const route = pick();
-  http.request(route.method, BASE_URL + route.path, route.body ?? null, {
+  await http.asyncRequest(route.method, BASE_URL + route.path, route.body ?? null, {
     headers: { ...AUTH_HEADERS, ...route.headers },
     tags: { route: route.name },
   });

@@ -72,7 +72,9 @@ describe('shakedown k6 import', () => {
     });
     expect(suite.metrics?.rates?.http_req_failed).toBeCloseTo(1 / 120, 6);
     // k6's request phases add up to http_req_duration: read, not charted.
-    expect(Object.keys(suite.metrics?.histograms ?? {}).some((n) => n.startsWith('http_req_waiting'))).toBe(false);
+    expect(Object.keys(suite.metrics?.histograms ?? {}).some((n) => n.startsWith('http_req_waiting'))).toBe(
+      false,
+    );
     expect(suite.metrics?.histograms['http_req_duration{route=GET /v1/slow}'].max).toBeCloseTo(900.5, 0);
     const t = thresholds(summary);
     expect(Object.keys(t).sort()).toEqual([

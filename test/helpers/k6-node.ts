@@ -1,7 +1,9 @@
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { REPO_ROOT } from './cli.ts';
+import type { RecordedSample } from './k6-shim.ts';
 
 const SHIM = path.join(REPO_ROOT, 'test/helpers/k6-shim.ts');
 
@@ -36,4 +38,26 @@ export async function importK6Script(entry: string): Promise<{ default: () => Pr
 /** What the script reads from k6's environment. */
 export function setK6Env(env: Record<string, string>): void {
   (globalThis as { __ENV?: Record<string, string> }).__ENV = env;
+}
+
+/** The samples as k6's `--out json` writes them: a Metric line per metric, then its Points. */
+export function writeK6Json(file: string, samples: readonly RecordedSample[]): void {
+  const lines: string[] = [];
+  const declared = new Set<string>();
+  for (const sample of samples) {
+    if (!declared.has(sample.metric)) {
+      declared.add(sample.metric);
+      const data = {
+        name: sample.metric,
+        type: sample.type,
+        contains: 'default',
+        thresholds: [],
+        submetrics: null,
+      };
+      lines.push(JSON.stringify({ type: 'Metric', data, metric: sample.metric }));
+    }
+    const data = { time: new Date(sample.at).toISOString(), value: sample.value, tags: sample.tags ?? {} };
+    lines.push(JSON.stringify({ type: 'Point', data, metric: sample.metric }));
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`);
 }
