@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_CONFIG_FILE, type LoadedConfig, loadConfig } from '../config/resolve.ts';
 import { ExitCode, type ExitCodeValue, ShakedownError } from '../errors.ts';
-import { exportK6 } from '../k6/export.ts';
+import { exportK6, mergeThresholdEntries } from '../k6/export.ts';
 import { importK6Results } from '../k6/import.ts';
 import { loadSection } from '../k6/mix.ts';
 import { DEFAULT_TOLERANCES } from '../report/baseline/config.ts';
 import { loadBaseline } from '../report/baseline/load.ts';
 import { Redactor } from '../report/redact.ts';
-import { createReporters } from '../report/reporters/index.ts';
+import { createReporters, REPORTER_NAMES, type ReporterName } from '../report/reporters/index.ts';
 import { redactorFor } from '../runner.ts';
 import { loadSoakScript } from '../soak/script.ts';
 import type { ParsedArgs } from './args.ts';
@@ -64,18 +64,16 @@ async function importCommand(
     outDir: path.resolve(loaded?.rootDir ?? process.cwd(), args.flags.out ?? config?.out ?? 'reports'),
     windowSec: load.windowSec,
     warmupSec: load.warmupSec,
-    thresholds: {
-      ...(await soakScriptThresholds(loaded)),
-      ...(config?.thresholds ?? {}),
-      ...load.thresholds,
-    },
+    thresholds: mergeThresholdEntries(
+      await soakScriptThresholds(loaded),
+      mergeThresholdEntries(config?.thresholds ?? {}, load.thresholds),
+    ),
     profile: args.flags.profile ?? config?.profile ?? 'full',
     target: { baseUrl: config?.target.baseUrl ?? '(k6)', stack: 'url' },
     redactor: loaded ? redactorFor(loaded) : new Redactor(),
+    // A loaded config already has --reporter applied.
     reporters: createReporters(
-      args.flags.reporter?.length
-        ? (args.flags.reporter as never)
-        : (config?.reporters ?? ['console', 'json', 'junit', 'html']),
+      config?.reporters ?? (args.flags.reporter as ReporterName[] | undefined) ?? REPORTER_NAMES,
       {
         quiet: args.flags.quiet ?? false,
       },

@@ -2,7 +2,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LoadedConfig } from '../config/resolve.ts';
 import { ShakedownError } from '../errors.ts';
-import { compileThresholds, mergeThresholds, type ThresholdEntry } from '../metrics/threshold-set.ts';
+import {
+  compileThresholds,
+  mergeThresholds,
+  type ThresholdEntry,
+  type ThresholdSpec,
+} from '../metrics/threshold-set.ts';
 import { type ApiSpec, loadSpec } from '../openapi/load.ts';
 import { resolvePlan } from '../soak/plan.ts';
 import { loadSoakScript } from '../soak/script.ts';
@@ -135,10 +140,21 @@ function soakThresholds(
   const configSide = Object.fromEntries(
     Object.entries(top).filter(([key]) => !LOAD_METRICS.has(metricBase(key))),
   );
-  const merged = mergeThresholds(
-    compileThresholds(script, 'script'),
-    compileThresholds(configSide, 'config'),
-  );
+  return mergeThresholdEntries(script, configSide);
+}
+
+/** `mergeThresholds` on entries as written: the second's replace the first's on the same metric, stat and span. */
+export function mergeThresholdEntries(
+  first: Readonly<Record<string, readonly ThresholdEntry[]>>,
+  second: Readonly<Record<string, readonly ThresholdEntry[]>>,
+): Record<string, ThresholdEntry[]> {
+  let merged: ThresholdSpec[];
+  try {
+    merged = mergeThresholds(compileThresholds(first, 'script'), compileThresholds(second, 'config'));
+  } catch (error) {
+    if (!(error instanceof AggregateError)) throw error;
+    throw new ShakedownError('SHK_CONFIG_INVALID', `invalid thresholds:\n${error.message}`);
+  }
   const out: Record<string, ThresholdEntry[]> = {};
   for (const spec of merged) {
     const entry: ThresholdEntry = spec.abortOnFail
