@@ -22,6 +22,7 @@ export interface ParsedArgs {
     force?: boolean;
     workers?: string;
     validate?: string;
+    parallelism?: string;
   };
 }
 
@@ -40,6 +41,7 @@ const OPTIONS = {
   force: { type: 'boolean' },
   workers: { type: 'string' },
   validate: { type: 'string' },
+  parallelism: { type: 'string' },
 } as const;
 
 const CHOICES: Record<string, readonly string[]> = {
@@ -86,6 +88,9 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
   }
   if (flags.workers !== undefined && !/^[1-9]\d*$/.test(flags.workers)) {
     throw new ShakedownError('SHK_USAGE', `--workers ${flags.workers}: expected a positive integer.`);
+  }
+  if (flags.parallelism !== undefined && !/^[1-9]\d*$/.test(flags.parallelism)) {
+    throw new ShakedownError('SHK_USAGE', `--parallelism ${flags.parallelism}: expected a positive integer.`);
   }
   return { command: (first as CommandName | undefined) ?? null, positionals: rest, flags };
 }

@@ -10,7 +10,8 @@ Commands
   load                      HTTP load (closed or open model), responses checked against the spec
   report <runDir>           rebuild summary.json, junit.xml and index.html from events.ndjson
   stack up|down             start the configured stack and print its URL until Ctrl-C / stop it
-  k6 export                 write k6 scripts for the scenarios and soak sessions
+  k6 export                 write k6 scripts (load, contracts, soak) and a k6-operator TestRun (--out dir, default k6/)
+  k6 import <file...>       k6 --out json results (one per pod) → a run directory, thresholds, exit code
 
 Options
   -c, --config <file>       config file (default: shakedown.config.ts in the current directory)
@@ -22,6 +23,7 @@ Options
       --baseline <path>     compare with a previous run directory or its summary.json
       --workers <n>         soak or load worker threads (default 1)
       --validate <n>        (load) validate 1 response in n against the spec; 0 = off (default 100)
+      --parallelism <n>     (k6 export) runner pods per k6-operator TestRun (default 4)
       --open                (report) open the HTML report in a browser
       --force               compare with a --baseline of another profile or target
   -q, --quiet               print only failures and the final verdict

@@ -13,6 +13,7 @@ import { createReporters, type ReporterName } from '../report/reporters/index.ts
 import { exitCodeFor, runShakedown, SHAKEDOWN_VERSION } from '../runner.ts';
 import { type ParsedArgs, parseCliArgs } from './args.ts';
 import { HELP } from './help.ts';
+import { k6Command } from './k6-command.ts';
 import { stackDown, stackUp } from './stack-command.ts';
 
 const ENGINES_OF: Record<'run' | 'contracts' | 'scenarios' | 'soak' | 'load', EngineName[]> = {
@@ -56,9 +57,7 @@ async function dispatch(args: ParsedArgs): Promise<ExitCodeValue> {
       return action === 'up' ? stackUp(loaded, out) : stackDown(loaded, out);
     }
     case 'k6':
-      if (args.positionals[0] !== 'export')
-        throw new ShakedownError('SHK_USAGE', "expected 'shakedown k6 export'.");
-      throw new ShakedownError('SHK_NOT_AVAILABLE', 'k6 export is not available yet.');
+      return k6Command(args, out);
     default:
       return runCommand(args, args.command);
   }

@@ -19,6 +19,7 @@ describe('shakedown CLI', () => {
       'report',
       'stack up|down',
       'k6 export',
+      'k6 import',
     ]) {
       expect(result.stdout).toContain(command);
     }
@@ -70,10 +71,11 @@ describe('shakedown CLI', () => {
     expect(result.stderr).toContain(path.join(dir, 'shakedown.config.ts'));
   });
 
-  it('a command without an engine says so with exit 2', async () => {
-    const result = await runCli(['k6', 'export']);
+  it('an unknown k6 action exits 2 with the usage', async () => {
+    const result = await runCli(['k6', 'frobnicate']);
     expect(result.code).toBe(ExitCode.BadInput);
-    expect(result.stderr).toContain('not available yet');
+    expect(result.stderr).toContain("'shakedown k6 import <k6-output.json...> [--out dir]'");
+    expect(result.stderr).toContain('SHK_USAGE');
   });
 
   it('an unreachable --target exits 3', async () => {
