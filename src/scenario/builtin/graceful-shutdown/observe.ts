@@ -9,7 +9,8 @@ import { type Attempt, rawRequest } from './raw-http.ts';
 export interface ShutdownPlan {
   slowUrl: string;
   readyUrl: string;
-  liveUrl: string;
+  /** Null for a service with a single health route: liveness is then not polled. */
+  liveUrl: string | null;
   keepAliveUrl: string;
   socketNamespace: string | null;
   socketAuth?: (ctx: ScenarioContext) => Promise<Record<string, unknown>>;
@@ -39,7 +40,8 @@ export interface SocketObservation {
 
 export interface ReadinessTick {
   ready: Attempt;
-  live: Attempt;
+  /** Null when no liveness route is configured. */
+  live: Attempt | null;
 }
 
 export interface ShutdownObservation {
@@ -102,7 +104,7 @@ export async function observeShutdown(
   const exitPromise = awaitExit(ctx, plan.graceMs);
   const [readiness, newConnections, exit] = await Promise.all([
     pollReadiness(plan, signalledAt, ctx.signal),
-    probeNewConnections(plan.liveUrl, exitPromise, signalledAt + plan.graceMs, ctx.signal),
+    probeNewConnections(plan.liveUrl ?? plan.readyUrl, exitPromise, signalledAt + plan.graceMs, ctx.signal),
     exitPromise,
   ]);
   const reports = await settleThenStop(keepAlive);
@@ -236,7 +238,7 @@ async function pollReadiness(
   while (performance.now() - signalledAt <= plan.readinessWithinMs && !abort.aborted) {
     const [ready, live] = await Promise.all([
       rawRequest({ url: plan.readyUrl, timeoutMs: PROBE_TIMEOUT_MS }),
-      rawRequest({ url: plan.liveUrl, timeoutMs: PROBE_TIMEOUT_MS }),
+      plan.liveUrl ? rawRequest({ url: plan.liveUrl, timeoutMs: PROBE_TIMEOUT_MS }) : null,
     ]);
     ticks.push({ ready, live });
     if (ready.outcome !== 'answered' || ready.status! >= 400) break;
