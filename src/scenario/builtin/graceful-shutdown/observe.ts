@@ -99,6 +99,9 @@ export async function observeShutdown(
   await bounded(Promise.all(keepAlive.map((k) => k.ready)), SETUP_TIMEOUT_MS, []);
   const inflight = await startInflight(plan, authHeaders);
 
+  await ctx.log(
+    `graceful-shutdown: SIGTERM sent; waiting up to ${plan.graceMs / 1000} s (graceSec) for the target to drain and exit`,
+  );
   const signalledAt = performance.now();
   await ctx.stack.signal('SIGTERM');
   const exitPromise = awaitExit(ctx, plan.graceMs);
@@ -130,6 +133,9 @@ export async function observeSecondSignal(
   const notReady = await preflight(plan.readyUrl);
   if (notReady) return { notRun: notReady, signalledAt: 0, secondAt: null, inflight: [], exit: exitNone };
   const inflight = await startInflight(plan, await ctx.target.auth.headers());
+  await ctx.log(
+    `graceful-shutdown: SIGTERM, then a second one after ${plan.secondSignalAfterMs} ms; waiting up to ${plan.graceMs / 1000} s for the exit`,
+  );
   const signalledAt = performance.now();
   await ctx.stack.signal('SIGTERM');
   let exited = false;
