@@ -328,7 +328,7 @@ export default defineSoak({
 
 function renderWorkflow(): string {
   return `# Shakedown: a pre-release gate on version tags, and every night against staging.
-# Repository variables/secrets: SHAKEDOWN_TARGET (staging URL), SHAKEDOWN_LOAD_ALLOWED_HOSTS (the staging
+# Repository secrets: SHAKEDOWN_TARGET (staging URL), SHAKEDOWN_LOAD_ALLOWED_HOSTS (the staging
 # host, so soak and rate-limit traffic may go there), SHAKEDOWN_TOKEN (API token), WEBHOOK_SECRET.
 name: shakedown
 
@@ -377,15 +377,15 @@ jobs:
     runs-on: ubuntu-latest
     timeout-minutes: 60
     env:
-      SHAKEDOWN_TARGET: \${{ vars.SHAKEDOWN_TARGET }}
-      SHAKEDOWN_LOAD_ALLOWED_HOSTS: \${{ vars.SHAKEDOWN_LOAD_ALLOWED_HOSTS }}
+      SHAKEDOWN_TARGET: \${{ secrets.SHAKEDOWN_TARGET }}
+      SHAKEDOWN_LOAD_ALLOWED_HOSTS: \${{ secrets.SHAKEDOWN_LOAD_ALLOWED_HOSTS }}
       SHAKEDOWN_TOKEN: \${{ secrets.SHAKEDOWN_TOKEN }}
       WEBHOOK_SECRET: \${{ secrets.WEBHOOK_SECRET }}
     steps:
       - name: Staging is configured
         run: |
           if [ -z "$SHAKEDOWN_TARGET" ]; then
-            echo "::error title=Nightly not configured::set the SHAKEDOWN_TARGET repository variable"
+            echo "::error title=Nightly not configured::set the SHAKEDOWN_TARGET repository secret"
             exit 1
           fi
       - uses: actions/checkout@v4
