@@ -103,6 +103,12 @@ async function readSpec(ref: string, cwd: string, target: string | undefined): P
   try {
     const { file } = await resolveSpecFile(ref, { rootDir: cwd, baseUrl: target, saveDir: tmp });
     return await loadSpec(file, { displayRoot: cwd });
+  } catch (error) {
+    // For init a spec that cannot be fetched is unreadable input, like a missing file (exit 2).
+    if (error instanceof ShakedownError && error.code === 'SHK_TARGET_UNREACHABLE') {
+      throw new ShakedownError('SHK_SPEC_INVALID', `${error.message} Nothing was written.`, { cause: error });
+    }
+    throw error;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -192,7 +192,9 @@ describe('shakedown init', () => {
     expect(parsed.jobs.nightly.env?.SHAKEDOWN_TARGET).toBe(`$\{{ secrets.SHAKEDOWN_TARGET }}`);
   });
 
-  it('refuses to overwrite: exit 2 naming the file, nothing changed; --force overwrites', async () => {
+  it('refuses to overwrite: exit 2 naming the file, nothing changed; --force overwrites', {
+    timeout: 90_000,
+  }, async () => {
     const dir = tempDir();
     expect((await runCli(['init', '--spec', PETS_SPEC], { cwd: dir })).code).toBe(0);
     writeFileSync(path.join(dir, 'shakedown.config.ts'), '// mine\n');
@@ -211,7 +213,7 @@ describe('shakedown init', () => {
     expect(readFileSync(path.join(dir, '.gitignore'), 'utf8').match(/^reports\/$/gm)).toHaveLength(1);
   });
 
-  it('a missing or broken spec: exit 2 with the path, nothing written', async () => {
+  it('a missing or broken spec: exit 2 with the path, nothing written', { timeout: 90_000 }, async () => {
     const dir = tempDir();
     const missing = await runCli(['init', '--spec', 'nope.yaml'], { cwd: dir });
     expect(missing.code).toBe(2);
@@ -224,10 +226,18 @@ describe('shakedown init', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('SHK_SPEC_INVALID');
     expect(bad.stderr).toContain('broken.yaml');
+
+    const unreachable = await runCli(['init', '--spec', 'http://127.0.0.1:1/openapi.json'], { cwd: dir });
+    expect(unreachable.code).toBe(2);
+    expect(unreachable.stderr).toContain(
+      'cannot fetch the OpenAPI document from http://127.0.0.1:1/openapi.json',
+    );
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('--spec /openapi.json is fetched from --target; the API key scheme becomes the config auth', async () => {
+  it('--spec /openapi.json is fetched from --target; the API key scheme becomes the config auth', {
+    timeout: 90_000,
+  }, async () => {
     const pets = await petsServingItsSpec();
     const dir = tempDir();
     const result = await runCli(['init', '--spec', '/openapi.json', '--target', pets.url], { cwd: dir });
@@ -323,7 +333,7 @@ export default defineConfig({ target, stack: { kind: 'url' } });
 describe('webhook repro: shakedown webhook sign', () => {
   const SECRET = 'whsec_repro_secret_0123456789abcdef';
 
-  it('prints the Standard Webhooks signature of the specification test vector', () => {
+  it('prints the Standard Webhooks signature of the specification test vector', { timeout: 30_000 }, () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, 'body.json'), '{"test": 2432232314}');
     const out = execFileSync(
@@ -352,7 +362,9 @@ describe('webhook repro: shakedown webhook sign', () => {
     expect(out).toBe('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=\n');
   });
 
-  it('an unset secret variable or unknown scheme is exit 2 with what to do', async () => {
+  it('an unset secret variable or unknown scheme is exit 2 with what to do', {
+    timeout: 90_000,
+  }, async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, 'body.json'), '{}');
     const unset = await runCli(
