@@ -110,7 +110,8 @@ export class Sender {
       secretName: this.#options.secretName ?? 'WEBHOOK_SECRET',
       id: delivery.event.id,
       timestampSec: delivery.timestampSec,
-      ageOffsetSec: delivery.timestampSec - nowSec(),
+      // A second or two is the clock ticking between signing and sending, not a deliberate offset.
+      ageOffsetSec: Math.abs(delivery.timestampSec - nowSec()) <= 2 ? 0 : delivery.timestampSec - nowSec(),
       body: delivery.body,
     };
   }
