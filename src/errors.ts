@@ -49,6 +49,10 @@ export const errorCodes = {
     exitCode: ExitCode.BadInput,
     summary: 'an optional package this command needs is not installed',
   },
+  SHK_INIT_EXISTS: {
+    exitCode: ExitCode.BadInput,
+    summary: 'shakedown init would overwrite a file (pass --force to overwrite)',
+  },
   SHK_STACK_START: { exitCode: ExitCode.Unavailable, summary: 'the stack could not be started' },
   SHK_STACK_NOT_READY: { exitCode: ExitCode.Unavailable, summary: 'the stack did not become ready in time' },
   SHK_TARGET_UNREACHABLE: { exitCode: ExitCode.Unavailable, summary: 'the target does not answer' },

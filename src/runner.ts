@@ -31,6 +31,8 @@ export interface RunOptions {
   engines: readonly EngineName[];
   engineOptions?: EngineOptions;
   quiet?: boolean;
+  /** Console: warnings and skips one per line instead of grouped by check id. */
+  verbose?: boolean;
   /** Replaces the reporters named in the config (tests, embedding). */
   reporters?: Reporter[];
   signal?: AbortSignal;
@@ -84,7 +86,12 @@ export async function runShakedown(options: RunOptions): Promise<RunOutcome> {
     shakedownVersion: SHAKEDOWN_VERSION,
     target,
     redactor,
-    reporters: options.reporters ?? createReporters(config.reporters, { quiet: options.quiet ?? false }),
+    reporters:
+      options.reporters ??
+      createReporters(config.reporters, {
+        quiet: options.quiet ?? false,
+        verbose: options.verbose ?? false,
+      }),
   });
   await recorder.start();
   for (const name of missing)
@@ -133,6 +140,8 @@ export async function runShakedown(options: RunOptions): Promise<RunOutcome> {
     ? await recordBaselineComparison(recorder, options.baseline.loaded, config.baseline, mismatches)
     : undefined;
   const summary = await recorder.finish({
+    // summary.json names the URL the run used, not `(local stack)`.
+    ...(stack && stack.baseUrl !== target.baseUrl ? { target: { ...target, baseUrl: stack.baseUrl } } : {}),
     ...(runError
       ? { error: { code: runError.code, message: runError.message, exitCode: runError.exitCode } }
       : {}),

@@ -1,7 +1,19 @@
 import { parseArgs } from 'node:util';
+import { parseDurationSec } from '../config/duration.ts';
 import { ShakedownError } from '../errors.ts';
 
-export const COMMANDS = ['run', 'contracts', 'scenarios', 'soak', 'load', 'report', 'stack', 'k6'] as const;
+export const COMMANDS = [
+  'run',
+  'contracts',
+  'scenarios',
+  'soak',
+  'load',
+  'report',
+  'stack',
+  'k6',
+  'init',
+  'webhook',
+] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface ParsedArgs {
@@ -23,6 +35,17 @@ export interface ParsedArgs {
     workers?: string;
     validate?: string;
     parallelism?: string;
+    spec?: string;
+    duration?: string;
+    sessions?: string;
+    rate?: string;
+    connections?: string;
+    verbose?: boolean;
+    scheme?: string;
+    'secret-env'?: string;
+    'body-file'?: string;
+    timestamp?: string;
+    id?: string;
   };
 }
 
@@ -42,6 +65,18 @@ const OPTIONS = {
   workers: { type: 'string' },
   validate: { type: 'string' },
   parallelism: { type: 'string' },
+  spec: { type: 'string', short: 's' },
+  duration: { type: 'string', short: 'd' },
+  sessions: { type: 'string' },
+  rate: { type: 'string' },
+  connections: { type: 'string' },
+  verbose: { type: 'boolean' },
+  // shakedown webhook sign
+  scheme: { type: 'string' },
+  'secret-env': { type: 'string' },
+  'body-file': { type: 'string' },
+  timestamp: { type: 'string' },
+  id: { type: 'string' },
 } as const;
 
 const CHOICES: Record<string, readonly string[]> = {
@@ -86,8 +121,23 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
       `--validate ${flags.validate}: expected an integer ≥ 0 (1 validates every response, 0 none).`,
     );
   }
-  if (flags.workers !== undefined && !/^[1-9]\d*$/.test(flags.workers)) {
-    throw new ShakedownError('SHK_USAGE', `--workers ${flags.workers}: expected a positive integer.`);
+  for (const name of ['workers', 'sessions', 'connections'] as const) {
+    const value = flags[name];
+    if (value !== undefined && !/^[1-9]\d*$/.test(value)) {
+      throw new ShakedownError('SHK_USAGE', `--${name} ${value}: expected a positive integer.`);
+    }
+  }
+  if (flags.rate !== undefined && !(/^\d+(\.\d+)?$/.test(flags.rate) && Number(flags.rate) > 0)) {
+    throw new ShakedownError(
+      'SHK_USAGE',
+      `--rate ${flags.rate}: expected a positive number of requests per second.`,
+    );
+  }
+  if (flags.duration !== undefined && parseDurationSec(flags.duration) === null) {
+    throw new ShakedownError(
+      'SHK_USAGE',
+      `--duration ${flags.duration}: expected a duration such as 90 (seconds), 90s, 15m, 1h or 1m30s.`,
+    );
   }
   if (flags.parallelism !== undefined && !/^[1-9]\d*$/.test(flags.parallelism)) {
     throw new ShakedownError('SHK_USAGE', `--parallelism ${flags.parallelism}: expected a positive integer.`);

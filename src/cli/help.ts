@@ -12,21 +12,32 @@ Commands
   stack up|down             start the configured stack and print its URL until Ctrl-C / stop it
   k6 export                 write k6 scripts (load, contracts, soak) and a k6-operator TestRun (--out dir, default k6/)
   k6 import <file...>       k6 --out json results (one per pod) → a run directory, thresholds, exit code
+  init                      write shakedown.config.ts, scenarios, a soak template and a CI workflow
+                            for this project (--spec, --target; --force to overwrite)
+  webhook sign              print a webhook signature header value (--scheme, --secret-env,
+                            --body-file, [--timestamp, --id]); used by webhook curl repros
 
 Options
   -c, --config <file>       config file (default: shakedown.config.ts in the current directory)
   -t, --target <url>        test a running server at <url> instead of starting the stack
+  -s, --spec <file|url>     OpenAPI document: a file, an http(s) URL, or a path on the target
+                            (/openapi.json); no config file needed with --target
       --stack <kind>        local | compose | url
   -p, --profile <name>      quick | full (default: full)
   -o, --out <dir>           run output directory (default: reports/)
   -r, --reporter <name>     console | json | junit | html (repeatable)
       --baseline <path>     compare with a previous run directory or its summary.json
+  -d, --duration <time>     soak and load duration: 90, 90s, 15m, 1h
+      --sessions <n>        soak sessions held at once
+      --rate <n>            load: requests per second (open model)
+      --connections <n>     load: concurrent connections
       --workers <n>         soak or load worker threads (default 1)
       --validate <n>        (load) validate 1 response in n against the spec; 0 = off (default 100)
       --parallelism <n>     (k6 export) runner pods per k6-operator TestRun (default 4)
       --open                (report) open the HTML report in a browser
-      --force               compare with a --baseline of another profile or target
+      --force               compare with a --baseline of another profile or target; init: overwrite
   -q, --quiet               print only failures and the final verdict
+      --verbose             print every warning and skip (default: one line per check id)
   -v, --version             print the version
   -h, --help                print this help
 

@@ -14,7 +14,9 @@ import { exitCodeFor, runShakedown, SHAKEDOWN_VERSION } from '../runner.ts';
 import { type ParsedArgs, parseCliArgs } from './args.ts';
 import { HELP } from './help.ts';
 import { k6Command } from './k6-command.ts';
+import { initCommand } from './init.ts';
 import { stackDown, stackUp } from './stack-command.ts';
+import { webhookCommand } from './webhook-command.ts';
 
 const ENGINES_OF: Record<'run' | 'contracts' | 'scenarios' | 'soak' | 'load', EngineName[]> = {
   run: ['contracts', 'scenarios', 'soak', 'load'],
@@ -56,6 +58,10 @@ async function dispatch(args: ParsedArgs): Promise<ExitCodeValue> {
       const loaded = await loadConfig(args.flags);
       return action === 'up' ? stackUp(loaded, out) : stackDown(loaded, out);
     }
+    case 'init':
+      return initCommand(args, out);
+    case 'webhook':
+      return webhookCommand(args, out);
     case 'k6':
       return k6Command(args, out);
     default:
@@ -93,6 +99,7 @@ async function runCommand(args: ParsedArgs, command: keyof typeof ENGINES_OF): P
         validate: args.flags.validate !== undefined ? Number(args.flags.validate) : undefined,
       },
       quiet: args.flags.quiet,
+      verbose: args.flags.verbose,
       signal: controller.signal,
       baseline: baseline && { loaded: baseline, force: args.flags.force ?? false },
     });

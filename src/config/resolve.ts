@@ -3,7 +3,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import { ShakedownError } from '../errors.ts';
+import { isHttpUrl } from '../openapi/source.ts';
+import { parseDurationSec } from './duration.ts';
 import { configSchema, type ResolvedConfig, type ShakedownConfig } from './schema.ts';
+import { enableTypeScriptModules } from './ts-modules.ts';
 
 export const DEFAULT_CONFIG_FILE = 'shakedown.config.ts';
 
@@ -15,6 +18,16 @@ export interface ConfigFlags {
   profile?: string;
   out?: string;
   reporter?: string[];
+  /** `--spec`: file (relative to the working directory), http(s) URL, or a path on the target (`/openapi.json`). */
+  spec?: string;
+  /** `--duration`: k6-style (`90`, `90s`, `15m`, `1h`); sets soak.durationSec and load.durationSec. */
+  duration?: string;
+  /** `--sessions`: soak.sessions. */
+  sessions?: string;
+  /** `--rate`: load.ratePerSec. */
+  rate?: string;
+  /** `--connections`: load.connections. */
+  connections?: string;
 }
 
 export interface LoadedConfig {
@@ -47,13 +60,19 @@ export async function loadConfig(
       `config file ${file} does not exist. Create it (export default defineConfig({...}) from 'shakedown'), pass --config <file>, or pass --target <url> to test a running server without a config.`,
     );
   }
-  const config = resolveConfig(fileConfig, flags, env, usedFile ?? '(no config file)');
+  // A relative --spec is relative to where the command was typed, not to the config file.
+  const spec =
+    flags.spec && !isHttpUrl(flags.spec) && !flags.spec.startsWith('/')
+      ? path.resolve(cwd, flags.spec)
+      : flags.spec;
+  const config = resolveConfig(fileConfig, { ...flags, spec }, env, usedFile ?? '(no config file)');
   return { config, file: usedFile, rootDir: usedFile ? path.dirname(usedFile) : cwd };
 }
 
 async function importConfigFile(file: string): Promise<Record<string, unknown>> {
   let mod: Record<string, unknown>;
   try {
+    enableTypeScriptModules();
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
@@ -122,10 +141,30 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
 
 function fromFlags(flags: ConfigFlags): Record<string, unknown> {
   const layer: Record<string, unknown> = {};
+  const target: Record<string, unknown> = {};
   if (flags.target) {
-    layer.target = { baseUrl: flags.target };
+    target.baseUrl = flags.target;
     layer.stack = { kind: 'url' };
   }
+  if (flags.spec) {
+    // Both: the flag wins over a config's contracts.spec as well as its target.openapi.
+    target.openapi = flags.spec;
+    layer.contracts = { spec: flags.spec };
+  }
+  if (Object.keys(target).length > 0) layer.target = target;
+  const soak: Record<string, unknown> = {};
+  const load: Record<string, unknown> = {};
+  if (flags.duration !== undefined) {
+    // An unparsable duration stays a string, so validation names it (the CLI refuses it earlier).
+    const durationSec = parseDurationSec(flags.duration) ?? flags.duration;
+    soak.durationSec = durationSec;
+    load.durationSec = durationSec;
+  }
+  if (flags.sessions !== undefined) soak.sessions = Number(flags.sessions);
+  if (flags.rate !== undefined) load.ratePerSec = Number(flags.rate);
+  if (flags.connections !== undefined) load.connections = Number(flags.connections);
+  if (Object.keys(soak).length > 0) layer.soak = soak;
+  if (Object.keys(load).length > 0) layer.load = load;
   if (flags.stack) layer.stack = { kind: flags.stack };
   if (flags.profile) layer.profile = flags.profile;
   if (flags.out) layer.out = flags.out;

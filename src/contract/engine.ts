@@ -1,8 +1,8 @@
-import path from 'node:path';
 import type { Engine, EngineContext } from '../engine.ts';
 import { ShakedownError } from '../errors.ts';
 import { lintSpec } from '../openapi/lint.ts';
 import { type ApiSpec, loadSpec } from '../openapi/load.ts';
+import { resolveSpecFile } from '../openapi/source.ts';
 import type { SuiteRecorder } from '../report/recorder.ts';
 import { loadContractHooks } from './hooks.ts';
 import { planPhases } from './plan.ts';
@@ -21,12 +21,21 @@ export const contractsEngine: Engine = async (ctx) => {
   if (!specFile) {
     throw new ShakedownError(
       'SHK_CONFIG_INVALID',
-      'contracts need an OpenAPI document: set target.openapi (or contracts.spec) in the config.',
+      'contracts need an OpenAPI document: pass --spec <file|url|/path-on-target>, or set target.openapi (or contracts.spec) in the config.',
     );
   }
   const suite = await ctx.recorder.suite('contracts', 'contracts');
   try {
-    const spec = await loadSpec(path.resolve(ctx.rootDir, specFile), { displayRoot: process.cwd() });
+    // A URL, or a path on the target such as /openapi.json, is fetched once and kept in the run directory.
+    const source = await resolveSpecFile(specFile, {
+      rootDir: ctx.rootDir,
+      baseUrl: ctx.stack.baseUrl,
+      saveDir: ctx.runDir,
+      signal: ctx.signal,
+    });
+    if (source.url)
+      await suite.log('info', `OpenAPI document fetched from ${source.url} (saved as ${source.file})`);
+    const spec = await loadSpec(source.file, { displayRoot: process.cwd() });
     const hooks = await loadContractHooks(ctx.rootDir, contracts.hooks, spec);
     if (hooks.files.length) await suite.log('info', `contract hooks: ${hooks.files.join(', ')}`);
     for (const result of lintResults(spec, lintSpec(spec))) await suite.check(result);

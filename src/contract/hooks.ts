@@ -1,6 +1,7 @@
 import { glob } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { enableTypeScriptModules } from '../config/ts-modules.ts';
 import { ShakedownError } from '../errors.ts';
 import type { HttpClient } from '../http/client.ts';
 import type { ApiSpec } from '../openapi/load.ts';
@@ -136,6 +137,7 @@ export async function loadContractHooks(
 
 async function importHooks(file: string, shown: string): Promise<unknown> {
   try {
+    enableTypeScriptModules();
     const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
     return mod.default;
   } catch (error) {

@@ -43,6 +43,8 @@ export interface HttpExchange {
   error?: { code: string; message: string };
   startedAt: number;
   timings: { totalMs: number };
+  /** A better reproduction than the plain curl line (a webhook delivery re-signed by `shakedown webhook sign`). */
+  reproduce?: (redactor: Redactor) => string;
 }
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
@@ -135,7 +137,7 @@ export class HttpClient {
         headers: request.headers,
         body: excerpt(request.body),
       },
-      curl: toCurl(request, this.#redactor),
+      curl: exchange.reproduce ? exchange.reproduce(this.#redactor) : toCurl(request, this.#redactor),
       timings: exchange.timings,
       ...extra,
     };

@@ -211,6 +211,8 @@ export type RunEvent =
   | {
       type: 'run-end';
       at: string;
+      /** The target as the run used it: the started stack's URL instead of `(local stack)`. */
+      target?: TargetInfo;
       error?: { code: string; message: string; exitCode: number };
       /** Extra sections engines attach to the summary, such as `baseline`. */
       extra?: Record<string, unknown>;

@@ -73,6 +73,8 @@ export class RunRecorder {
     options: {
       error?: { code: string; message: string; exitCode: number };
       extra?: Record<string, unknown>;
+      /** The target as the run used it, once the stack's URL is known. */
+      target?: TargetInfo;
     } = {},
   ): Promise<RunSummary> {
     if (this.#finished) return this.#finished;

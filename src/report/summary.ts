@@ -68,7 +68,7 @@ export function buildSummary(events: readonly RunEvent[]): RunSummary {
     incomplete: !end,
     profile: start.profile,
     shakedownVersion: start.shakedownVersion,
-    target: start.target,
+    target: end?.target ?? start.target,
     verdict: runVerdict(suiteList, end?.error),
     counts,
     suites: suiteList,

@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
+import { enableTypeScriptModules } from '../config/ts-modules.ts';
 import type { Engine, EngineContext } from '../engine.ts';
 import { ShakedownError } from '../errors.ts';
 import { runCheck } from './check.ts';
@@ -41,6 +42,7 @@ export function findScenarios(dir: string, names: readonly string[]): ScenarioFi
 export async function loadScenario(file: string): Promise<ScenarioDefinition> {
   let mod: Record<string, unknown>;
   try {
+    enableTypeScriptModules();
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (error) {
     throw new ShakedownError(

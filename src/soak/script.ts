@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { soakTuningShape, thresholdsSchema } from '../config/schema.ts';
+import { enableTypeScriptModules } from '../config/ts-modules.ts';
 import { ShakedownError } from '../errors.ts';
 import type { SoakOptions, SoakScript } from './define.ts';
 
@@ -29,6 +30,7 @@ export async function loadSoakScript(file: string): Promise<LoadedSoakScript> {
   }
   let mod: Record<string, unknown>;
   try {
+    enableTypeScriptModules();
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

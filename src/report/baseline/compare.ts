@@ -25,8 +25,10 @@ export function mismatchesBetween(current: RunIdentity, baseline: RunIdentity): 
   if (current.profile !== baseline.profile) {
     out.push(`profile: this run is '${current.profile}', the baseline '${baseline.profile}'`);
   }
+  // A stack Shakedown starts gets a fresh loopback port every run: its URL says nothing about identity.
   const same =
-    current.target.stack === baseline.target.stack && current.target.baseUrl === baseline.target.baseUrl;
+    current.target.stack === baseline.target.stack &&
+    (current.target.stack !== 'url' || current.target.baseUrl === baseline.target.baseUrl);
   if (!same) {
     out.push(
       `target: this run is ${describeTarget(current.target)}, the baseline ${describeTarget(baseline.target)}`,

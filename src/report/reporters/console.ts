@@ -7,6 +7,11 @@ export interface ConsoleReporterOptions {
   stream?: Writable & { isTTY?: boolean; columns?: number };
   /** Only the final verdict and the failures. */
   quiet?: boolean;
+  /**
+   * Every warning and skip on its own line, as it happens. Without it, warnings and skips are grouped
+   * at the end of their suite: one line per check id and verdict, with a count.
+   */
+  verbose?: boolean;
   /** Minimum gap between two plain progress lines when the stream is not a TTY. */
   plainProgressEveryMs?: number;
 }
@@ -22,6 +27,9 @@ export function consoleReporter(options: ConsoleReporterOptions = {}): Reporter 
   const out = options.stream ?? process.stdout;
   const tty = Boolean(out.isTTY);
   const quiet = options.quiet ?? false;
+  const verbose = options.verbose ?? false;
+  // suite → `${verdict} ${id}` → the first result and how many there were.
+  const grouped = new Map<string, Map<string, { first: Readonly<CheckResult>; count: number }>>();
   const plainEveryMs = options.plainProgressEveryMs ?? 10_000;
   const counts: Record<CheckVerdict, number> = { pass: 0, fail: 0, warn: 0, skip: 0 };
   let statusShown = false;
@@ -38,6 +46,15 @@ export function consoleReporter(options: ConsoleReporterOptions = {}): Reporter 
     clearStatus();
     out.write(`${text}\n`);
   };
+  const flushGroups = (suite: string) => {
+    const groups = grouped.get(suite);
+    grouped.delete(suite);
+    for (const { first, count } of groups?.values() ?? []) {
+      const times = count > 1 ? ` ×${count}` : '';
+      const more = count > 1 ? ` (and ${count - 1} more like it; --verbose lists them)` : '';
+      line(`  ${MARK[first.verdict]} ${first.id}${times} ${first.message}${more}`);
+    }
+  };
 
   return {
     name: 'console',
@@ -50,11 +67,19 @@ export function consoleReporter(options: ConsoleReporterOptions = {}): Reporter 
     onSuiteStart(suite) {
       if (!quiet) line(`▶ ${suite.kind} ${suite.name}`);
     },
-    onCheck(_suite, result) {
+    onCheck(suite, result) {
       counts[result.verdict] += 1;
       if (result.verdict === 'fail') line(describeFailure(result));
-      else if (!quiet && result.verdict !== 'pass')
-        line(`  ${MARK[result.verdict]} ${result.id} ${result.message}`);
+      else if (quiet || result.verdict === 'pass') return;
+      else if (verbose) line(`  ${MARK[result.verdict]} ${result.id} ${result.message}`);
+      else {
+        const groups = grouped.get(suite) ?? new Map();
+        grouped.set(suite, groups);
+        const key = `${result.verdict} ${result.id}`;
+        const group = groups.get(key);
+        if (group) group.count += 1;
+        else groups.set(key, { first: result, count: 1 });
+      }
     },
     onLog(level, message) {
       if (!quiet || level === 'error') line(`${level === 'info' ? '·' : level.toUpperCase()} ${message}`);
@@ -78,12 +103,15 @@ export function consoleReporter(options: ConsoleReporterOptions = {}): Reporter 
     },
     onSuiteEnd(suite) {
       if (quiet) return;
+      flushGroups(suite.name);
       const c = tally(suite.checks);
       line(
         `◀ ${suite.name} ${suite.verdict} · ${c} · ${(suite.durationMs / 1000).toFixed(1)}s${suite.error ? ` · ${suite.error}` : ''}`,
       );
     },
     onRunEnd(summary, runDir) {
+      // Suites that never ended (an interrupted run) still say what they warned about.
+      for (const suite of [...grouped.keys()]) flushGroups(suite);
       if (summary.baseline) line(formatSinceBaseline(summary.baseline));
       line(finalLine(summary, runDir));
     },

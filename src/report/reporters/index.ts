@@ -10,10 +10,12 @@ export type ReporterName = (typeof REPORTER_NAMES)[number];
 
 export interface ReporterContext {
   quiet: boolean;
+  /** Console: every warning and skip on its own line instead of grouped by check id. */
+  verbose?: boolean;
 }
 
 const factories: Record<ReporterName, ((ctx: ReporterContext) => Reporter) | null> = {
-  console: (ctx) => consoleReporter({ quiet: ctx.quiet }),
+  console: (ctx) => consoleReporter({ quiet: ctx.quiet, verbose: ctx.verbose ?? false }),
   json: () => jsonReporter(),
   junit: () => junitReporter(),
   html: () => htmlReporter(),

@@ -14,7 +14,8 @@ export interface GracefulShutdownOptions {
   /** A request that takes a while (credentials added); started before SIGTERM, it must complete. */
   slowPath?: string;
   readyPath?: string;
-  livePath?: string;
+  /** Liveness route, which must stay 200 while readiness flips; null for a service with one health route. */
+  livePath?: string | null;
   /**
    * Requested back to back on each keep-alive connection. Slow enough (a few hundred ms) that a
    * request is always outstanding, so an abrupt exit shows as a cut response.
@@ -41,7 +42,7 @@ const count = (max: number) => z.int({ error: 'expected an integer ≥ 0' }).min
 const optionsSchema = z.strictObject({
   slowPath: path.default('/v1/slow?ms=3000'),
   readyPath: path.default('/readyz'),
-  livePath: path.default('/livez'),
+  livePath: path.nullable().default('/livez'),
   keepAlivePath: path.default('/v1/slow?ms=250'),
   socketNamespace: path.nullable().default('/voice'),
   socketAuth: z
@@ -110,7 +111,7 @@ export function gracefulShutdownScenario(options: GracefulShutdownOptions = {}):
       const plan: ShutdownPlan = {
         slowUrl: ctx.http.url(o.slowPath),
         readyUrl: ctx.http.url(o.readyPath),
-        liveUrl: ctx.http.url(o.livePath),
+        liveUrl: o.livePath === null ? null : ctx.http.url(o.livePath),
         keepAliveUrl: ctx.http.url(o.keepAlivePath),
         socketNamespace: o.socketNamespace,
         socketAuth: o.socketAuth,

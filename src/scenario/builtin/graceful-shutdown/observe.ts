@@ -9,7 +9,8 @@ import { type Attempt, rawRequest } from './raw-http.ts';
 export interface ShutdownPlan {
   slowUrl: string;
   readyUrl: string;
-  liveUrl: string;
+  /** Null for a service with a single health route: liveness is then not polled. */
+  liveUrl: string | null;
   keepAliveUrl: string;
   socketNamespace: string | null;
   socketAuth?: (ctx: ScenarioContext) => Promise<Record<string, unknown>>;
@@ -39,7 +40,8 @@ export interface SocketObservation {
 
 export interface ReadinessTick {
   ready: Attempt;
-  live: Attempt;
+  /** Null when no liveness route is configured. */
+  live: Attempt | null;
 }
 
 export interface ShutdownObservation {
@@ -97,12 +99,15 @@ export async function observeShutdown(
   await bounded(Promise.all(keepAlive.map((k) => k.ready)), SETUP_TIMEOUT_MS, []);
   const inflight = await startInflight(plan, authHeaders);
 
+  await ctx.log(
+    `graceful-shutdown: SIGTERM sent; waiting up to ${plan.graceMs / 1000} s (graceSec) for the target to drain and exit`,
+  );
   const signalledAt = performance.now();
   await ctx.stack.signal('SIGTERM');
   const exitPromise = awaitExit(ctx, plan.graceMs);
   const [readiness, newConnections, exit] = await Promise.all([
     pollReadiness(plan, signalledAt, ctx.signal),
-    probeNewConnections(plan.liveUrl, exitPromise, signalledAt + plan.graceMs, ctx.signal),
+    probeNewConnections(plan.liveUrl ?? plan.readyUrl, exitPromise, signalledAt + plan.graceMs, ctx.signal),
     exitPromise,
   ]);
   const reports = await settleThenStop(keepAlive);
@@ -128,6 +133,9 @@ export async function observeSecondSignal(
   const notReady = await preflight(plan.readyUrl);
   if (notReady) return { notRun: notReady, signalledAt: 0, secondAt: null, inflight: [], exit: exitNone };
   const inflight = await startInflight(plan, await ctx.target.auth.headers());
+  await ctx.log(
+    `graceful-shutdown: SIGTERM, then a second one after ${plan.secondSignalAfterMs} ms; waiting up to ${plan.graceMs / 1000} s for the exit`,
+  );
   const signalledAt = performance.now();
   await ctx.stack.signal('SIGTERM');
   let exited = false;
@@ -236,7 +244,7 @@ async function pollReadiness(
   while (performance.now() - signalledAt <= plan.readinessWithinMs && !abort.aborted) {
     const [ready, live] = await Promise.all([
       rawRequest({ url: plan.readyUrl, timeoutMs: PROBE_TIMEOUT_MS }),
-      rawRequest({ url: plan.liveUrl, timeoutMs: PROBE_TIMEOUT_MS }),
+      plan.liveUrl ? rawRequest({ url: plan.liveUrl, timeoutMs: PROBE_TIMEOUT_MS }) : null,
     ]);
     ticks.push({ ready, live });
     if (ready.outcome !== 'answered' || ready.status! >= 400) break;

@@ -31,15 +31,15 @@ export function readinessFlips(obs: ShutdownObservation): CheckOutcome {
   const ticks = obs.readiness.map((t) => ({
     atMs: since(t.ready.startedAt, obs.signalledAt),
     ready: describeAttempt(t.ready),
-    live: describeAttempt(t.live),
+    live: t.live ? describeAttempt(t.live) : null,
   }));
   const evidence = { ticks, readinessWithinMs: obs.readinessWithinMs };
   const flip = obs.readiness.findIndex((t) => t.ready.outcome === 'answered' && t.ready.status! >= 400);
   if (flip < 0) return outcome('fail', `readiness never reported 503: ${noFlipReason(obs)}`, evidence);
   const liveBad = obs.readiness
     .slice(0, flip + 1)
-    .find((t) => t.live.outcome !== 'answered' || t.live.status !== 200);
-  if (liveBad) {
+    .find((t) => t.live !== null && (t.live.outcome !== 'answered' || t.live.status !== 200));
+  if (liveBad?.live) {
     return outcome(
       'fail',
       `liveness did not stay 200 while readiness flipped: ${attemptLine(liveBad.live, obs.signalledAt)} (an orchestrator would kill the draining process)`,
@@ -47,6 +47,8 @@ export function readinessFlips(obs: ShutdownObservation): CheckOutcome {
     );
   }
   const { status } = obs.readiness[flip].ready;
+  const alongside =
+    obs.readiness[flip].live === null ? ' (no liveness route configured)' : ' while liveness answered 200';
   const atMs = ticks[flip].atMs;
   if (status !== 503) {
     return outcome(
@@ -55,11 +57,7 @@ export function readinessFlips(obs: ShutdownObservation): CheckOutcome {
       evidence,
     );
   }
-  return outcome(
-    'pass',
-    `readiness answered 503 ${atMs} ms after SIGTERM while liveness answered 200`,
-    evidence,
-  );
+  return outcome('pass', `readiness answered 503 ${atMs} ms after SIGTERM${alongside}`, evidence);
 }
 
 function noFlipReason(obs: ShutdownObservation): string {

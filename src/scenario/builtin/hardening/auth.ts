@@ -74,7 +74,12 @@ export async function checkAuthRequired(
     );
   }
   return c.pass(
-    `${routes.length} protected routes answered 401 to each of: ${credentials.map((k) => k.name).join(', ')}`,
+    `${routes.length} protected routes (${routes
+      .slice(0, 4)
+      .map((r) => `${r.method} ${r.path}`)
+      .join(
+        ', ',
+      )}${routes.length > 4 ? ', …' : ''}) answered 401 to each of: ${credentials.map((k) => k.name).join(', ')}`,
     { routes: routes.map((r) => `${r.method} ${r.path}`), credentials: credentials.map((k) => k.name) },
   );
 }

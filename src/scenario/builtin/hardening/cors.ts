@@ -104,7 +104,7 @@ export async function checkNoReflection(
     );
   if (warns.length > 0) return c.warn(warns[0], evidence);
   return c.pass(
-    `${origins.length} disallowed origins got no Access-Control-Allow-Origin, on GET and on preflight`,
+    `${origins.length} disallowed origins got no Access-Control-Allow-Origin, on GET ${plan.path} and on the ${plan.preflight.method} ${plan.preflight.path} preflight`,
     evidence,
   );
 }
@@ -133,7 +133,7 @@ export async function checkAllowedOrigin(
   const evidence = c.evidence((firstBad ?? last)!, problems.length > 0 ? { errors: problems } : {});
   if (problems.length > 0) return c.fail(problems.slice(0, 4).join('; '), evidence);
   return c.pass(
-    `${plan.allowedOrigins.join(', ')}: exact Access-Control-Allow-Origin with Vary: Origin, and a ${plan.preflight.method} preflight without credentials allowed`,
+    `${plan.allowedOrigins.join(', ')}: exact Access-Control-Allow-Origin with Vary: Origin on GET ${plan.path}, and a ${plan.preflight.method} ${plan.preflight.path} preflight without credentials allowed`,
     evidence,
   );
 }

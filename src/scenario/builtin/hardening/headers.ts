@@ -83,17 +83,19 @@ export async function checkSecurityHeaders(
     if (!exchange.response) continue;
     const assessment = assessSecurityHeaders(exchange.response.headers, https);
     if (status === 200) okHeaders ??= exchange.response.headers;
-    problems.push(...assessment.problems.map((p) => `${status}: ${p}`));
-    warnings.push(...assessment.warnings.map((w) => `${status}: ${w}`));
+    // Which route was judged, so a user can tell the probe from the rule: `401 POST /v1/sessions`.
+    const route = `${exchange.request.method} ${new URL(exchange.request.url).pathname}`;
+    problems.push(...assessment.problems.map((p) => `${status} (${route}): ${p}`));
+    warnings.push(...assessment.warnings.map((w) => `${status} (${route}): ${w}`));
     if (assessment.problems.length > 0) firstBad ??= exchange;
-    responses.push({ status, url: exchange.request.url, ...assessment });
+    responses.push({ status, route, url: exchange.request.url, ...assessment });
   }
   const score = okHeaders && observatoryScore(okHeaders, https);
   const extra = { responses, observatory: score, errors: [...problems, ...warnings] };
   const evidence = firstBad ? c.evidence(firstBad, extra) : extra;
   const graded = score ? ` (Observatory-style score ${score.score}, ${score.grade})` : '';
   if (problems.length > 0) return c.fail(`${problems.slice(0, 4).join('; ')}${graded}`, evidence);
-  const seen = responses.map((r) => r.status).join(', ');
+  const seen = `${responses.map((r) => r.status).join(', ')} (judged: ${responses.map((r) => `${r.status} ${r.route}`).join(', ')})`;
   if (notSeen.length > 0 || warnings.length > 0) {
     const gaps = notSeen.length > 0 ? [`not examined: ${notSeen.join(', ')}`] : [];
     return c.warn(

@@ -4,6 +4,7 @@ import type { CheckContext, CheckOutcome, ScenarioContext } from '../../define.t
 import { type Burst, burst, type Clients, isSuccess, NoFreshQuota, outcome, send } from './clients.ts';
 import { parseRateLimitHeaders, parseRetryAfter, pickPolicy } from './headers.ts';
 import type { RateLimitOptions, RateLimitRoute } from './options.ts';
+import { routeLabel } from './options.ts';
 import { unlessRefused } from './route-check.ts';
 
 /** What happened while waiting out one route's window; judged later by {@link judgeReset}. */
@@ -45,6 +46,9 @@ export async function observeReset(
   if (!b.limited || b.unexpected) return { kind: 'not-refused', burst: b };
   const { waitSec, source } = announcedWait(b.limited, route);
   if (waitSec > options.maxWaitSec) return { kind: 'too-long', burst: b, waitSec, source };
+  await ctx.log(
+    `rate-limit.reset: waiting ${Math.max(waitSec, 0) + MARGIN_SEC} s for the ${routeLabel(route)} quota to reset (${source} said ${waitSec} s)`,
+  );
   await sleep((Math.max(waitSec, 0) + MARGIN_SEC) * 1000, undefined, { signal: ctx.signal }).catch(() => {});
   const retry = await send(ctx, route, client);
   return { kind: 'retried', burst: b, waitSec, source, clientLabel: client.label, retry };

@@ -19,7 +19,9 @@ export const webhookOptionsSchema = z
     /** The receiver's path, e.g. `/v1/webhooks/payments`. */
     path: z.string().startsWith('/'),
     scheme: z.union([
-      z.enum(schemeNames, { message: `expected one of ${schemeNames.join(', ')}, or hmacScheme({...})` }),
+      z.enum(schemeNames, {
+        message: `expected one of ${schemeNames.map((n) => `'${n}'`).join(' | ')}, or hmacScheme({...})`,
+      }),
       z.custom<WebhookScheme>(isScheme, { message: 'expected a scheme name or hmacScheme({...})' }),
     ]),
     /** The signing secret itself (redacted everywhere); prefer secretName. */

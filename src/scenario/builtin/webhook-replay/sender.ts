@@ -2,6 +2,7 @@ import { ShakedownError } from '../../../errors.ts';
 import type { HttpExchange } from '../../../http/client.ts';
 import type { ScenarioContext } from '../../define.ts';
 import type { WebhookScheme } from '../../webhook-schemes/index.ts';
+import { signedDeliveryCurl } from '../../webhook-schemes/repro.ts';
 import { compactBody, defaultEvent, type WebhookEvent } from './bodies.ts';
 import type { WebhookReplayOptions } from './options.ts';
 import type { Probe } from './probe.ts';
@@ -89,6 +90,32 @@ export class Sender {
     return { label, event, body, timestampSec, headers };
   }
 
+  /**
+   * A delivery signed correctly with one signature by a named scheme can be re-sent with a fresh
+   * signature by `shakedown webhook sign`; malformed, forged and multi-signature ones are shown as sent.
+   */
+  #reproducible(delivery: Delivery) {
+    const scheme = this.#options.scheme;
+    if (typeof scheme !== 'string') return null;
+    const expected = this.#scheme.headers({
+      id: delivery.event.id,
+      timestampSec: delivery.timestampSec,
+      signatures: [this.signature(delivery.event, delivery.body, delivery.timestampSec)],
+      eventType: delivery.event.type,
+    });
+    const sameAsSigned = Object.entries(expected).every(([name, value]) => delivery.headers[name] === value);
+    if (!sameAsSigned) return null;
+    return {
+      scheme,
+      secretName: this.#options.secretName ?? 'WEBHOOK_SECRET',
+      id: delivery.event.id,
+      timestampSec: delivery.timestampSec,
+      // A second or two is the clock ticking between signing and sending, not a deliberate offset.
+      ageOffsetSec: Math.abs(delivery.timestampSec - nowSec()) <= 2 ? 0 : delivery.timestampSec - nowSec(),
+      body: delivery.body,
+    };
+  }
+
   async post(delivery: Delivery): Promise<HttpExchange> {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries({ ...this.#options.headers, ...delivery.headers })) {
@@ -102,6 +129,10 @@ export class Sender {
       body: delivery.body,
       auth: false,
     });
+    const repro = this.#reproducible(delivery);
+    if (repro)
+      exchange.reproduce = (redactor) =>
+        signedDeliveryCurl({ ...exchange.request, headers }, repro, redactor);
     if ((exchange.response?.status ?? 0) >= 400) {
       this.refusals.push({
         label: delivery.label,
