@@ -13,8 +13,8 @@ import { createReporters, type ReporterName } from '../report/reporters/index.ts
 import { exitCodeFor, runShakedown, SHAKEDOWN_VERSION } from '../runner.ts';
 import { type ParsedArgs, parseCliArgs } from './args.ts';
 import { HELP } from './help.ts';
-import { k6Command } from './k6-command.ts';
 import { initCommand } from './init.ts';
+import { k6Command } from './k6-command.ts';
 import { stackDown, stackUp } from './stack-command.ts';
 import { webhookCommand } from './webhook-command.ts';
 
