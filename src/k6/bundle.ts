@@ -1,19 +1,11 @@
 import path from 'node:path';
-import { ShakedownError } from '../errors.ts';
+import { importOptional } from '../optional-import.ts';
 
 type Esbuild = typeof import('esbuild');
 
-/** esbuild is optional: only the k6 export needs it, and it says so when it is missing. */
-export async function loadEsbuild(forWhat: string): Promise<Esbuild> {
-  try {
-    return await import('esbuild');
-  } catch (error) {
-    throw new ShakedownError(
-      'SHK_NOT_AVAILABLE',
-      `esbuild is not installed; it is needed for ${forWhat}. Install it with: npm i -D esbuild`,
-      { cause: error },
-    );
-  }
+/** esbuild is an optional peer: only the k6 export needs it, and it says so when it is missing. */
+export function loadEsbuild(forWhat: string): Promise<Esbuild> {
+  return importOptional<Esbuild>('esbuild', forWhat);
 }
 
 /** Modules k6 provides at run time: left as imports in the bundles. */

@@ -32,7 +32,10 @@ function sourceFiles(dir: string): string[] {
 describe('every check has a planted fault', () => {
   const ids = new Set<string>();
   for (const file of sourceFiles(path.join(REPO_ROOT, 'src'))) {
-    for (const match of readFileSync(file, 'utf8').matchAll(CHECK_ID)) ids.add(match[1]);
+    for (const match of readFileSync(file, 'utf8').matchAll(CHECK_ID)) {
+      // File names such as 'load.ts' (the k6 export's scripts) share the shape of an id.
+      if (!/\.(ts|js|json|ya?ml)$/.test(match[1])) ids.add(match[1]);
+    }
   }
   const faults = readFileSync(path.join(REPO_ROOT, 'examples/voice-api/FAULTS.md'), 'utf8');
 
