@@ -18,7 +18,7 @@ process.once('exit', () => {
  * EOF, and the watchdog kills the whole group. It lives in its own group so a Ctrl-C aimed at the
  * terminal's foreground group does not take it down before the harness has stopped the target.
  */
-const WATCHDOG = 'read _ignored; kill -KILL -- "-$1" 2>/dev/null';
+const WATCHDOG = 'read _ignored; kill -9 "-$1" 2>/dev/null';
 
 function startWatchdog(pgid: number): ChildProcess | null {
   try {
