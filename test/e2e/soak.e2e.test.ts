@@ -381,6 +381,77 @@ describe('soak engine on the reference target', () => {
     expect(suite.intervals[1].metrics.counters.events_sent).toBeGreaterThan(0);
   }, 120_000);
 
+  it('names a target killed mid-soak at once, stops early and judges nothing on the silence', async () => {
+    const { child, done, runDir } = startSoak({ durationSec: 60, windowSec: 2, warmupSec: 2 }, 'info');
+    await waitForIntervals(runDir, 4);
+    const target = targetOf(runDir());
+    const killedAt = Date.now();
+    process.kill(target.pid, 'SIGKILL');
+    const { code } = await done;
+    const endedAfterMs = Date.now() - killedAt;
+    expect(child.exitCode).toBe(ExitCode.Incomplete);
+    expect(code).toBe(ExitCode.Incomplete);
+    const events = readFileSync(path.join(runDir(), 'events.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; at: string; signal?: string; logTail?: string });
+    const exited = events.find((e) => e.type === 'target.exited');
+    expect(exited, 'target.exited recorded').toBeDefined();
+    expect(Date.parse(exited!.at) - killedAt).toBeLessThan(2_000);
+    expect(exited!.signal).toBe('SIGKILL');
+    expect(exited!.logTail).toContain('listening');
+    // Stopped early: not the 60 s planned, and not 45 s of sessions timing out against a dead target.
+    expect(endedAfterMs).toBeLessThan(20_000);
+
+    const summary = readSummary(runDir());
+    expect(summary.status.state).toBe('aborted');
+    expect(summary.status.reason).toMatch(/^target exited with signal SIGKILL/);
+    expect(summary.targetLost).toMatchObject({ kind: 'target.exited', signal: 'SIGKILL' });
+    const suite = summary.suites[0];
+    expect(suite.verdict).toBe('error');
+    expect(suite.error).toMatch(/^target lost at \d:\d\d: target exited with signal SIGKILL/);
+    for (const id of ['soak.memory-leak', 'soak.sessions-held', 'soak.latency-drift']) {
+      const check = checksWithId(summary, id)[0];
+      expect(check.verdict, `${id}: ${check.message}`).not.toBe('pass');
+      if (check.verdict === 'skip') expect(check.message).toMatch(/^not judged: no samples since \d:\d\d/);
+    }
+    for (const t of checksWithId(summary, 'soak.thresholds')) expect(t.verdict).not.toBe('pass');
+    // No window after the death repeats the last memory sample: a gap instead.
+    const killedAtMs = Date.parse(exited!.at) - Date.parse(events.find((e) => e.type === 'suite-start')!.at);
+    const after = suite.intervals.filter((i) => i.startMs > killedAtMs + 1_000);
+    for (const interval of after) expect(interval.metrics.gauges.server_rss_bytes).toBeUndefined();
+  }, 120_000);
+
+  it('quits at once on a second Ctrl-C: exit 5, events.ndjson whole, and the way to rebuild the report', async () => {
+    const dir = soakDir();
+    writeConfig(dir, configSource({ soak: { durationSec: 60, windowSec: 2, warmupSec: 2 } }));
+    const child = spawn(process.execPath, [CLI, 'soak', '--quiet'], {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
+    });
+    children.push(child.pid!);
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const runDir = () => latestRunDir(path.join(dir, 'reports'));
+    await waitForIntervals(runDir, 2);
+    child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 200));
+    child.kill('SIGINT');
+    expect(await done).toBe(ExitCode.Incomplete);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(stderr).toContain(`shakedown report ${runDir()}`);
+    const lines = readFileSync(path.join(runDir(), 'events.ndjson'), 'utf8').split('\n').filter(Boolean);
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+    expect(lines.some((l) => l.includes('"type":"run-interrupted"'))).toBe(true);
+    const report = await runCli(['report', runDir()], { cwd: dir, timeoutMs: 30_000 });
+    expect(report.code).toBe(ExitCode.Incomplete);
+    expect(readSummary(runDir()).status.state).toBe('interrupted');
+  }, 120_000);
+
   it('rejects a missing soak script with exit 2, naming the file', async () => {
     const dir = soakDir();
     writeConfig(dir, configSource({ soak: { script: 'soak/nope.soak.ts' } }));
