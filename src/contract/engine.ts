@@ -16,7 +16,10 @@ import { ContractRun } from './run.ts';
  */
 export const contractsEngine: Engine = async (ctx) => {
   const { contracts, target } = ctx.config;
-  if (!contracts.enabled) return;
+  if (!contracts.enabled) {
+    await ctx.recorder.log('info', 'contracts: disabled in the config (contracts.enabled: false); skipped.');
+    return;
+  }
   const specFile = contracts.spec ?? target.openapi;
   if (!specFile) {
     throw new ShakedownError(

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import path from 'node:path';
 import { connect } from 'node:net';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.ts';
 import { Histogram } from '../../src/metrics/histogram.ts';
@@ -374,7 +374,9 @@ describe('soak engine on the reference target', () => {
     expect(summary.status.state).toBe('incomplete');
     expect(summary.verdict).toBe('error');
     const junit = readFileSync(path.join(runDir(), 'junit.xml'), 'utf8');
-    expect(junit).toMatch(/<testcase name="run.status: the run finished"[^>]*>\s*<error message="run incomplete: /);
+    expect(junit).toMatch(
+      /<testcase name="run.status: the run finished"[^>]*>\s*<error message="run incomplete: /,
+    );
     const suite = summary.suites[0];
     expect(suite).toMatchObject({ name: 'voice-sessions', kind: 'soak', completed: false });
     expect(suite.intervals.length).toBeGreaterThanOrEqual(3);
@@ -464,7 +466,12 @@ describe('soak engine on the reference target', () => {
 });
 
 /** Starts `shakedown soak` in the background, for the tests that interrupt it. */
-function startSoak(soakOptions: Record<string, unknown>, logLevel = 'warn', args: string[] = [], redis = false) {
+function startSoak(
+  soakOptions: Record<string, unknown>,
+  logLevel = 'warn',
+  args: string[] = [],
+  redis = false,
+) {
   const dir = soakDir();
   writeConfig(
     dir,
