@@ -120,14 +120,14 @@ function describeExit(exit: ExitInfo, logTail: string) {
   const how = exit.signal ? `with signal ${exit.signal}` : `with code ${exit.code}`;
   return {
     kind: 'target.exited' as const,
-    message: `target exited ${how} at ${at} after it was ready`,
+    message: `target exited ${how} after running ${at} (it was not asked to stop)`,
     exitCode: exit.code,
     signal: exit.signal,
     logTail,
   };
 }
 
-/** `0:11`, `12:03`: minutes and seconds since the process started. */
+/** `0:11`, `12:03`: minutes and seconds. */
 function clock(ms: number): string {
   const sec = Math.floor(ms / 1000);
   return `${Math.floor(sec / 60)}:${String(sec % 60).padStart(2, '0')}`;
