@@ -215,7 +215,7 @@ describe('soak engine on the reference target', () => {
   }, 120_000);
 
   it('catches soak-drift with soak.latency-drift', async () => {
-    // 100 chunks/s, so the planted drift (0.05 ms per chunk handled) outgrows a busy machine's noise.
+    // 100 chunks/s, so the planted drift (0.15 ms per chunk handled, +15 ms a second) outgrows a busy machine's noise.
     const run = await soak({
       faults: ['soak-drift'],
       soak: { durationSec: 40, sessions: 10, eventsPerSec: 10 },
