@@ -19,8 +19,17 @@ export interface EngineContext {
   readonly auth: AuthProvider;
   /** A client on the target's base URL with its credentials. */
   readonly http: HttpClient;
-  /** Aborted on Ctrl-C: engines stop their loops, record what they have, and return. */
+  /**
+   * Aborted on Ctrl-C (its `reason` says so): engines stop sending, judge what was gathered, record
+   * `skip` with "interrupted" for what they could not judge, and return. Never a suite error.
+   */
   readonly signal: AbortSignal;
+  /**
+   * Aborted when the target is lost mid-run (`target.exited` / `target.unreachable`, already recorded;
+   * `reason` is the TargetLost). Soak and load watch it to stop early: a verdict judged on data that
+   * stopped arriving must be `error`, never `pass`. The runner starts no further engine after it.
+   */
+  readonly targetLost: AbortSignal;
   /** Command-specific options, e.g. scenario names from `shakedown scenarios a b`. */
   readonly options: EngineOptions;
 }

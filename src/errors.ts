@@ -15,6 +15,8 @@ export const ExitCode = {
   Unavailable: 3,
   /** Internal error: a bug in Shakedown. */
   Internal: 4,
+  /** The run did not finish (interrupted, killed, target lost): whatever it recorded, it cannot pass. */
+  Incomplete: 5,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -16,7 +16,9 @@ import { Redactor } from './report/redact.ts';
 import type { Reporter } from './report/reporter.ts';
 import { createReporters } from './report/reporters/index.ts';
 import { createRunDir, newRunId } from './report/run-dir.ts';
+import { sendsBursts } from './scenario/engine.ts';
 import { startStack } from './stack/index.ts';
+import { reapOrphans } from './stack/orphans.ts';
 import type { StackHandle } from './stack/types.ts';
 
 export const SHAKEDOWN_VERSION: string = JSON.parse(
@@ -35,7 +37,10 @@ export interface RunOptions {
   verbose?: boolean;
   /** Replaces the reporters named in the config (tests, embedding). */
   reporters?: Reporter[];
+  /** Aborting it interrupts the run; its `reason` (a string) is recorded as why. */
   signal?: AbortSignal;
+  /** Called with the run directory as soon as it exists (the CLI prints it if it must exit at once). */
+  onRunDir?: (runDir: string) => void;
   /** `--baseline`: compared after the engines; another profile or target is refused unless `force`. */
   baseline?: { loaded: LoadedBaseline; force: boolean };
 }
@@ -55,9 +60,11 @@ const LOAD_ENGINES: ReadonlySet<EngineName> = new Set(['soak', 'load']);
  */
 export async function runShakedown(options: RunOptions): Promise<RunOutcome> {
   const { config } = options.loaded;
+  // Whether a scenario sends bursts is part of its definition, whatever its file is called.
+  const bursts = await burstScenarios(options);
   // The safety rule comes first: nothing, not even a reachability probe, goes to an unlisted host.
   if (config.stack.kind === 'url' && config.target.baseUrl)
-    assertTrafficAllowed(options, config.target.baseUrl);
+    assertTrafficAllowed(options, config.target.baseUrl, bursts);
   const missing = options.engines.filter((name) => !engines[name]);
   if (missing.length === options.engines.length) {
     throw new ShakedownError(
@@ -94,12 +101,21 @@ export async function runShakedown(options: RunOptions): Promise<RunOutcome> {
       }),
   });
   await recorder.start();
+  options.onRunDir?.(runDir);
+  const signal = options.signal ?? new AbortController().signal;
+  const onInterrupt = () => void recordInterruption(recorder, signal);
+  if (signal.aborted) onInterrupt();
+  else signal.addEventListener('abort', onInterrupt, { once: true });
+  for (const line of reapOrphans(path.dirname(runDir)))
+    await recorder.log('warn', `killed ${line}: its harness had died without stopping it`);
   for (const name of missing)
     await recorder.log('warn', `${name}: no engine is available for this yet; skipped.`);
 
   let stack: StackHandle | null = null;
   let http: HttpClient | null = null;
   let runError: ShakedownError | undefined;
+  let unwatch = () => {};
+  const lost = new AbortController();
   const auth = createAuth(config.target.auth, redactor);
   try {
     stack = await startStack({
@@ -108,12 +124,17 @@ export async function runShakedown(options: RunOptions): Promise<RunOutcome> {
       logDir: runDir,
       notify: (level, message) => void recorder.log(level, message),
     });
-    assertTrafficAllowed(options, stack.baseUrl);
+    assertTrafficAllowed(options, stack.baseUrl, bursts);
+    unwatch =
+      stack.onLost?.((targetLost) => {
+        if (lost.signal.aborted || signal.aborted) return;
+        recorder.targetLost(targetLost);
+        lost.abort(targetLost);
+      }) ?? unwatch;
     http = new HttpClient({ baseUrl: stack.baseUrl, redactor, auth });
-    const signal = options.signal ?? new AbortController().signal;
     for (const name of options.engines) {
       const engine = engines[name];
-      if (!engine || signal.aborted) continue;
+      if (!engine || signal.aborted || lost.signal.aborted) continue;
       await engine({
         config,
         rootDir: options.loaded.rootDir,
@@ -124,12 +145,15 @@ export async function runShakedown(options: RunOptions): Promise<RunOutcome> {
         auth,
         http,
         signal,
+        targetLost: lost.signal,
         options: options.engineOptions ?? {},
       });
     }
   } catch (error) {
     runError = toShakedownError(error);
   } finally {
+    unwatch();
+    signal.removeEventListener('abort', onInterrupt);
     await http?.close();
     await stack
       ?.stop()
@@ -155,6 +179,9 @@ export async function runShakedown(options: RunOptions): Promise<RunOutcome> {
 
 export function exitCodeFor(summary: RunSummary): ExitCodeValue {
   if (summary.error) return summary.error.exitCode as ExitCodeValue;
+  // Older summaries have no status; their `incomplete` flag meant the same.
+  if ((summary.status?.state ?? (summary.incomplete ? 'incomplete' : 'complete')) !== 'complete')
+    return ExitCode.Incomplete;
   return summary.verdict === 'pass' ? ExitCode.Pass : ExitCode.Failed;
 }
 
@@ -174,15 +201,38 @@ export function redactorFor(loaded: LoadedConfig): Redactor {
   return redactor;
 }
 
-function assertTrafficAllowed(options: RunOptions, baseUrl: string): void {
+function assertTrafficAllowed(options: RunOptions, baseUrl: string, burstScenarios: readonly string[]): void {
   const { config } = options.loaded;
   for (const name of options.engines) {
-    if (LOAD_ENGINES.has(name)) assertLoadAllowed(baseUrl, config.target.loadAllowedHosts, name);
+    if (LOAD_ENGINES.has(name) && config[name].enabled !== false)
+      assertLoadAllowed(baseUrl, config.target.loadAllowedHosts, name);
   }
-  // Rate-limit scenarios send bursts on purpose: they count as load too.
-  const scenarioNames = options.engineOptions?.names ?? config.scenarios.only;
-  const runsRateLimit = scenarioNames.length === 0 || scenarioNames.some((n) => n.startsWith('rate-limit'));
-  if (options.engines.includes('scenarios') && runsRateLimit) {
-    assertLoadAllowed(baseUrl, config.target.loadAllowedHosts, 'rate-limit scenario');
+  // Scenarios that declare `sendsBursts` (the built-in rate-limit and replicas do) count as load too.
+  if (burstScenarios.length > 0) {
+    assertLoadAllowed(
+      baseUrl,
+      config.target.loadAllowedHosts,
+      `burst (scenario ${burstScenarios.map((n) => `'${n}'`).join(', ')})`,
+    );
   }
+}
+
+/**
+ * The scenarios of this run that declare `sendsBursts`. A scenario that cannot be loaded is left to
+ * the scenarios engine, which reports it (exit 2) before it sends anything.
+ */
+async function burstScenarios(options: RunOptions): Promise<string[]> {
+  const { config, rootDir } = options.loaded;
+  if (!options.engines.includes('scenarios') || !config.scenarios.enabled) return [];
+  const names = options.engineOptions?.names?.length ? options.engineOptions.names : config.scenarios.only;
+  try {
+    return await sendsBursts(path.resolve(rootDir, config.scenarios.dir), names);
+  } catch {
+    return [];
+  }
+}
+
+async function recordInterruption(recorder: RunRecorder, signal: AbortSignal): Promise<void> {
+  const reason = typeof signal.reason === 'string' ? signal.reason : 'interrupted';
+  await recorder.interrupted(reason);
 }

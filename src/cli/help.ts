@@ -47,4 +47,5 @@ Exit codes
   2  bad input (CLI usage, config, spec, script)
   3  target or stack unavailable (cannot start, not reachable, not ready in time)
   4  internal error
+  5  the run did not finish (interrupted, killed, target lost)
 `;

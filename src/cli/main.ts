@@ -79,12 +79,19 @@ async function runCommand(args: ParsedArgs, command: keyof typeof ENGINES_OF): P
   const loaded = await loadConfig(args.flags);
   const baseline = args.flags.baseline ? loadBaseline(args.flags.baseline) : undefined;
   const controller = new AbortController();
-  const interrupt = () => {
-    if (controller.signal.aborted) process.exit(ExitCode.Failed);
+  let runDir: string | undefined;
+  const interrupt = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      // events.ndjson is written synchronously, event by event: it is whole; the rest can be rebuilt.
+      process.stderr.write(
+        `\nquit without writing the report${runDir ? `; rebuild it with: shakedown report ${runDir}` : ''}\n`,
+      );
+      process.exit(ExitCode.Incomplete);
+    }
     process.stderr.write(
       '\nstopping: finishing the current step and writing the report (Ctrl-C again to quit now)\n',
     );
-    controller.abort();
+    controller.abort(signal === 'SIGINT' ? 'interrupted by Ctrl-C (SIGINT)' : `interrupted by ${signal}`);
   };
   process.on('SIGINT', interrupt);
   process.on('SIGTERM', interrupt);
@@ -101,8 +108,15 @@ async function runCommand(args: ParsedArgs, command: keyof typeof ENGINES_OF): P
       quiet: args.flags.quiet,
       verbose: args.flags.verbose,
       signal: controller.signal,
+      onRunDir: (dir) => {
+        runDir = dir;
+      },
       baseline: baseline && { loaded: baseline, force: args.flags.force ?? false },
     });
+    const { error } = outcome.summary;
+    // Without the console reporter nothing else prints it; the code is what a CI log is searched for.
+    if (error && !loaded.config.reporters.includes('console'))
+      process.stderr.write(`shakedown: ${error.message}\n  (${error.code}, exit ${error.exitCode})\n`);
     return outcome.exitCode;
   } finally {
     process.off('SIGINT', interrupt);
@@ -135,8 +149,11 @@ async function reportCommand(args: ParsedArgs): Promise<ExitCodeValue> {
   for (const failure of reporterFailures)
     process.stderr.write(`reporter ${failure.reporter} failed: ${failure.message}\n`);
   const c = summary.counts;
+  const state = summary.status?.state ?? (summary.incomplete ? 'incomplete' : 'complete');
+  const unfinished =
+    state === 'complete' ? '' : ` (${state}: ${summary.status?.reason ?? 'the run did not finish'})`;
   process.stdout.write(
-    `${summary.verdict.toUpperCase()}${summary.incomplete ? ' (incomplete: the run did not finish)' : ''} · ${c.pass} passed, ${c.fail} failed, ${c.warn} warned, ${c.skip} skipped · rebuilt ${names.join(', ')} in ${dir}${skippedLines ? ` · ${skippedLines} unreadable line(s) skipped` : ''}\n`,
+    `${summary.verdict.toUpperCase()}${unfinished} · ${c.pass} passed, ${c.fail} failed, ${c.warn} warned, ${c.skip} skipped · rebuilt ${names.join(', ')} in ${dir}${skippedLines ? ` · ${skippedLines} unreadable line(s) skipped` : ''}\n`,
   );
   if (summary.baseline) process.stdout.write(`${formatSinceBaseline(summary.baseline)}\n`);
   const html = path.join(dir, HTML_FILE);

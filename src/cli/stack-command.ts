@@ -4,6 +4,7 @@ import type { LoadedConfig } from '../config/resolve.ts';
 import { ExitCode, type ExitCodeValue, ShakedownError } from '../errors.ts';
 import { redactorFor } from '../runner.ts';
 import { startStack } from '../stack/index.ts';
+import { reapOrphans } from '../stack/orphans.ts';
 import { isProcessAlive } from '../stack/process.ts';
 
 const STATE_FILE = '.stack-up.json';
@@ -13,6 +14,7 @@ export async function stackUp(loaded: LoadedConfig, print: (line: string) => voi
   const outDir = path.resolve(loaded.rootDir, loaded.config.out);
   const logDir = path.join(outDir, 'stack');
   mkdirSync(logDir, { recursive: true });
+  for (const line of reapOrphans(outDir)) print(`WARN killed ${line}`);
   const stack = await startStack({
     loaded,
     redactor: redactorFor(loaded),
@@ -42,9 +44,13 @@ export async function stackUp(loaded: LoadedConfig, print: (line: string) => voi
 
 /** `stack down`: stop a stack started with `stack up` in another shell. */
 export async function stackDown(loaded: LoadedConfig, print: (line: string) => void): Promise<ExitCodeValue> {
-  const stateFile = path.resolve(loaded.rootDir, loaded.config.out, STATE_FILE);
+  const outDir = path.resolve(loaded.rootDir, loaded.config.out);
+  const stateFile = path.join(outDir, STATE_FILE);
+  // Whatever a killed `stack up` (or run) left behind goes first: stack.pids lists it.
+  const reaped = reapOrphans(outDir);
+  for (const line of reaped) print(`killed ${line}`);
   if (!existsSync(stateFile)) {
-    print('no stack is up (nothing recorded by stack up)');
+    if (reaped.length === 0) print('no stack is up (nothing recorded by stack up)');
     return ExitCode.Pass;
   }
   const { pid } = JSON.parse(readFileSync(stateFile, 'utf8')) as { pid: number };

@@ -1,13 +1,18 @@
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { ShakedownError } from '../errors.ts';
 
-/** True for localhost, 127.0.0.0/8 and ::1 (with or without brackets). */
+// BlockList also matches IPv4-mapped IPv6 forms (`::ffff:127.0.0.1`, which URL turns into `::ffff:7f00:1`).
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** True for localhost, 127.0.0.0/8 and ::1, in any spelling (brackets, IPv4-mapped IPv6). */
 export function isLoopbackHost(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
   if (bare === 'localhost' || bare.endsWith('.localhost')) return true;
-  if (isIP(bare) === 4) return bare.startsWith('127.');
-  if (isIP(bare) === 6) return bare === '::1' || bare === '0:0:0:0:0:0:0:1' || bare.startsWith('::ffff:127.');
-  return false;
+  const family = isIP(bare);
+  if (family === 0) return false;
+  return LOOPBACK.check(bare, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 /**

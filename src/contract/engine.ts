@@ -16,7 +16,10 @@ import { ContractRun } from './run.ts';
  */
 export const contractsEngine: Engine = async (ctx) => {
   const { contracts, target } = ctx.config;
-  if (!contracts.enabled) return;
+  if (!contracts.enabled) {
+    await ctx.recorder.log('info', 'contracts: disabled in the config (contracts.enabled: false); skipped.');
+    return;
+  }
   const specFile = contracts.spec ?? target.openapi;
   if (!specFile) {
     throw new ShakedownError(
@@ -40,7 +43,8 @@ export const contractsEngine: Engine = async (ctx) => {
     if (hooks.files.length) await suite.log('info', `contract hooks: ${hooks.files.join(', ')}`);
     for (const result of lintResults(spec, lintSpec(spec))) await suite.check(result);
     await exercise(ctx, spec, new ContractRun(ctx, spec, hooks), suite);
-    await suite.end(ctx.signal.aborted ? 'interrupted before every operation was exercised' : undefined);
+    // An interruption is the run's status (summary.status), not a suite error: what ran is judged.
+    await suite.end();
   } catch (error) {
     await suite.end((error as Error).message);
     throw error;
@@ -68,13 +72,19 @@ async function exercise(
   }
   await run.flushLinks();
   await run.probeMethods();
-  const results = new ContractResults(spec, ctx.http, run);
+  const results = new ContractResults(spec, ctx.http, run, stoppedEarly(ctx));
   for (const op of spec.operations) {
     for (const result of [...results.forOperation(op), ...results.links(op), results.coverage(op)])
       await suite.check(result);
   }
   for (const probe of run.methodProbes) await suite.check(results.methodProbe(probe));
   await suite.check(results.summary());
+}
+
+function stoppedEarly(ctx: EngineContext): string | undefined {
+  if (ctx.signal.aborted) return 'interrupted before it was exercised';
+  if (ctx.targetLost.aborted) return 'the target was lost before it was exercised';
+  return undefined;
 }
 
 /** Runs `work` over `items` with at most `limit` in flight. */

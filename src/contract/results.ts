@@ -21,11 +21,14 @@ export class ContractResults {
   readonly #spec: ApiSpec;
   readonly #http: HttpClient;
   readonly #run: ContractRun;
+  /** Why operations without observations were never sent (the run was interrupted), if it stopped early. */
+  readonly #stoppedEarly: string | undefined;
 
-  constructor(spec: ApiSpec, http: HttpClient, run: ContractRun) {
+  constructor(spec: ApiSpec, http: HttpClient, run: ContractRun, stoppedEarly?: string) {
     this.#spec = spec;
     this.#http = http;
     this.#run = run;
+    this.#stoppedEarly = stoppedEarly;
   }
 
   forOperation(op: Operation): CheckResult[] {
@@ -110,6 +113,8 @@ export class ContractResults {
         message: `never exercised: ${skipped}`,
         evidence,
       };
+    if (observations.length === 0 && this.#stoppedEarly)
+      return { id: 'contract.coverage', title, verdict: 'skip', message: this.#stoppedEarly, evidence };
     if (observations.length === 0)
       return {
         id: 'contract.coverage',

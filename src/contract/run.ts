@@ -127,7 +127,7 @@ export class ContractRun {
     const byPath = new Map<string, Operation[]>();
     for (const op of this.#spec.operations) byPath.set(op.path, [...(byPath.get(op.path) ?? []), op]);
     for (const [path, ops] of byPath) {
-      if (this.#ctx.signal.aborted) return;
+      if (this.#ctx.signal.aborted || this.#ctx.targetLost.aborted) return;
       const documented = ops.map((op) => op.method);
       const method = PROBE_METHODS.find((m) => !documented.includes(m));
       if (!method) continue;
@@ -161,7 +161,7 @@ export class ContractRun {
     request: ContractRequest,
     link?: LinkBinding,
   ): Promise<void> {
-    if (this.#ctx.signal.aborted) return;
+    if (this.#ctx.signal.aborted || this.#ctx.targetLost.aborted) return;
     const hookCtx = this.#hookContext(op, kind, label);
     let prepared = cloneRequest(request);
     for (const before of hooks.before) prepared = (await before(prepared, hookCtx)) ?? prepared;

@@ -106,3 +106,56 @@ export function compareDrift(earlier: number, later: number, bounds: DriftBounds
   const factor = earlier > 0 ? later / earlier : later > 0 ? Number.POSITIVE_INFINITY : 1;
   return { earlier, later, delta, factor, drifted: factor > bounds.maxFactor && delta > bounds.minDelta };
 }
+
+/** A monotonic trend in a short, noisy series, judged without assuming any distribution. */
+export interface MonotonicTrend {
+  /** How many values were judged. */
+  n: number;
+  /** Mann-Kendall S: rising pairs minus falling pairs. */
+  s: number;
+  /** S standardised (normal approximation, continuity-corrected); > 1.645 is a rise at 95 % one-sided. */
+  z: number;
+  /** Theil-Sen slope: the median slope over all pairs, per step; one outlier cannot tilt it. */
+  slopePerStep: number;
+  /** The Theil-Sen line at the first and the last value. */
+  fittedFirst: number;
+  fittedLast: number;
+}
+
+/** z above which a rise is called consistent (one-sided, 95 %). */
+export const RISING_Z = 1.645;
+
+/**
+ * Mann-Kendall trend test plus the Theil-Sen line: per-window percentiles on a busy machine spike at
+ * random, and a comparison of two single windows mistakes a spike for a trend (or hides one).
+ */
+export function monotonicTrend(values: readonly number[]): MonotonicTrend {
+  const n = values.length;
+  let s = 0;
+  const slopes: number[] = [];
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      s += Math.sign(values[j] - values[i]);
+      slopes.push((values[j] - values[i]) / (j - i));
+    }
+  }
+  const variance = (n * (n - 1) * (2 * n + 5)) / 18;
+  const z = variance > 0 ? (s > 0 ? s - 1 : s < 0 ? s + 1 : 0) / Math.sqrt(variance) : 0;
+  const slopePerStep = median(slopes);
+  const intercept = median(values.map((v, i) => v - slopePerStep * i));
+  return {
+    n,
+    s,
+    z,
+    slopePerStep,
+    fittedFirst: intercept,
+    fittedLast: intercept + slopePerStep * (n - 1),
+  };
+}
+
+function median(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}

@@ -98,16 +98,46 @@ export interface TargetInfo {
   stack: 'local' | 'compose' | 'url';
 }
 
+/**
+ * Whether the run was whole. Only a `complete` run can pass: `interrupted` (Ctrl-C, SIGTERM),
+ * `incomplete` (no end recorded: the harness was killed), `aborted` (the target was lost, or the run
+ * stopped on an error before its engines finished).
+ */
+export type RunState = 'complete' | 'interrupted' | 'incomplete' | 'aborted';
+
+export interface RunStatus {
+  state: RunState;
+  /** Why the run is not complete, in words a CI log can show. */
+  reason?: string;
+}
+
+/** How the target was lost mid-run (`target.exited` for a local process, `target.unreachable` otherwise). */
+export interface TargetLost {
+  kind: 'target.exited' | 'target.unreachable';
+  /** One line: "target exited with signal SIGKILL at 0:11". */
+  message: string;
+  exitCode?: number | null;
+  signal?: string | null;
+  /** The target's last output lines (local stack). */
+  logTail?: string;
+  /** Consecutive failed probes (url, compose). */
+  failedProbes?: number;
+}
+
 export interface RunSummary {
   schemaVersion: 1;
   runId: string;
   startedAt: string;
   finishedAt: string | null;
+  /** Kept for older readers: true exactly when `status.state` is not `complete`. */
   incomplete: boolean;
+  status: RunStatus;
   profile: string;
   shakedownVersion: string;
   target: TargetInfo;
   verdict: RunVerdict;
+  /** The target died or stopped answering mid-run (the first time it did). */
+  targetLost?: TargetLost;
   /** Why the run itself errored (stack unavailable, internal error), when it did. */
   error?: { code: string; message: string; exitCode: number };
   counts: Record<CheckVerdict, number>;
@@ -208,6 +238,9 @@ export type RunEvent =
   | { type: 'metrics'; at: string; suite: string; metrics: MetricsSnapshot }
   | { type: 'suite-end'; at: string; suite: string; durationMs: number; error?: string }
   | { type: 'log'; at: string; level: 'info' | 'warn' | 'error'; message: string }
+  /** Recorded the moment the user interrupts (first Ctrl-C), so even a run killed after it says why. */
+  | { type: 'run-interrupted'; at: string; reason: string }
+  | ({ type: 'target.exited' | 'target.unreachable'; at: string } & Omit<TargetLost, 'kind'>)
   | {
       type: 'run-end';
       at: string;

@@ -6,6 +6,7 @@ import type {
   RunSummary,
   SuiteKind,
   TargetInfo,
+  TargetLost,
 } from './model.ts';
 import type { Redactor } from './redact.ts';
 import type { Progress, Reporter } from './reporter.ts';
@@ -66,6 +67,21 @@ export class RunRecorder {
   async log(level: 'info' | 'warn' | 'error', message: string): Promise<void> {
     const event = this.#record({ type: 'log', at: now(), level, message });
     if (event.type === 'log') await this.#reporters.emit('onLog', level, event.message);
+  }
+
+  /** The user interrupted the run (first Ctrl-C): recorded at once, so a later kill still says so. */
+  async interrupted(reason: string): Promise<void> {
+    this.#record({ type: 'run-interrupted', at: now(), reason });
+    await this.#reporters.emit('onLog', 'warn', `interrupted: ${reason}`);
+  }
+
+  /** The target died or stopped answering without the harness asking it to. */
+  targetLost(lost: TargetLost): void {
+    const { kind, ...rest } = lost;
+    const event = this.#record({ type: kind, at: now(), ...rest });
+    const message = 'message' in event ? event.message : lost.message;
+    const tail = lost.logTail ? `; its last output is in the report (summary.json targetLost.logTail)` : '';
+    void this.#reporters.emit('onLog', 'error', `${kind}: ${message}${tail}`);
   }
 
   /** Ends the run: records `run-end`, builds the summary and lets every reporter write its file. */

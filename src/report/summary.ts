@@ -1,4 +1,12 @@
-import type { CheckVerdict, RunEvent, RunSummary, RunVerdict, SuiteSummary } from './model.ts';
+import type {
+  CheckVerdict,
+  RunEvent,
+  RunStatus,
+  RunSummary,
+  RunVerdict,
+  SuiteSummary,
+  TargetLost,
+} from './model.ts';
 
 /**
  * Derives the summary from the event stream. It is the only place verdicts are aggregated, so a
@@ -60,20 +68,26 @@ export function buildSummary(events: readonly RunEvent[]): RunSummary {
   const counts: Record<CheckVerdict, number> = { pass: 0, fail: 0, warn: 0, skip: 0 };
   for (const suite of suiteList) for (const check of suite.checks) counts[check.verdict] += 1;
 
+  const targetLost = findTargetLost(events);
+  const status = runStatus(events, end, targetLost);
+  const verdict = runVerdict(suiteList, end?.error);
   const summary: RunSummary = {
     schemaVersion: 1,
     runId: start.runId,
     startedAt: start.at,
     finishedAt: end ? end.at : null,
-    incomplete: !end,
+    incomplete: status.state !== 'complete',
+    status,
     profile: start.profile,
     shakedownVersion: start.shakedownVersion,
     target: end?.target ?? start.target,
-    verdict: runVerdict(suiteList, end?.error),
+    // A run that did not finish cannot vouch for what it did not run: never `pass`.
+    verdict: verdict === 'pass' && status.state !== 'complete' ? 'error' : verdict,
     counts,
     suites: suiteList,
   };
   if (end?.error) summary.error = end.error;
+  if (targetLost) summary.targetLost = targetLost;
   if (end?.extra) Object.assign(summary, end.extra);
   return summary;
 }
@@ -89,4 +103,37 @@ function runVerdict(suites: SuiteSummary[], error: unknown): RunVerdict {
   if (suites.some((s) => s.verdict === 'fail')) return 'fail';
   if (error || suites.some((s) => s.verdict === 'error')) return 'error';
   return 'pass';
+}
+
+/**
+ * The first thing that cut the run short wins: a lost target, then an interruption, then a run error;
+ * a run with no `run-end` was killed before it could write one.
+ */
+function runStatus(
+  events: readonly RunEvent[],
+  end: Extract<RunEvent, { type: 'run-end' }> | undefined,
+  targetLost: TargetLost | undefined,
+): RunStatus {
+  const cut = events.find(
+    (e) => e.type === 'run-interrupted' || e.type === 'target.exited' || e.type === 'target.unreachable',
+  );
+  if (cut?.type === 'run-interrupted') {
+    const killed = end ? '' : '; the harness exited before it wrote the end of the run';
+    return { state: 'interrupted', reason: `${cut.reason}${killed}` };
+  }
+  if (cut && targetLost) return { state: 'aborted', reason: targetLost.message };
+  if (!end)
+    return {
+      state: 'incomplete',
+      reason: 'the run did not finish: events.ndjson has no run-end (the harness was killed or crashed)',
+    };
+  if (end.error) return { state: 'aborted', reason: `${end.error.code}: ${end.error.message}` };
+  return { state: 'complete' };
+}
+
+function findTargetLost(events: readonly RunEvent[]): TargetLost | undefined {
+  const event = events.find((e) => e.type === 'target.exited' || e.type === 'target.unreachable');
+  if (!event || (event.type !== 'target.exited' && event.type !== 'target.unreachable')) return undefined;
+  const { type, at: _at, ...rest } = event;
+  return { kind: type, ...rest };
 }

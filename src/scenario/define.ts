@@ -17,6 +17,12 @@ export interface ScenarioDefinition {
   /** Informational; the file stem is the scenario's name in reports and on the command line. */
   name?: string;
   options?: ScenarioOptions;
+  /**
+   * True when the scenario sends bursts of traffic on purpose (a rate-limit probe): like soak and load,
+   * it then refuses a target host that is not loopback or listed in `target.loadAllowedHosts` (exit 2,
+   * before anything is sent). The built-in rateLimitScenario and replicasScenario set it.
+   */
+  sendsBursts?: boolean;
   run(ctx: ScenarioContext): Promise<void>;
 }
 

@@ -2,6 +2,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
+import { syntaxLocation } from '../config/resolve.ts';
+import { assertLoadAllowed } from '../config/safety.ts';
 import { enableTypeScriptModules } from '../config/ts-modules.ts';
 import type { Engine, EngineContext } from '../engine.ts';
 import { ShakedownError } from '../errors.ts';
@@ -39,6 +41,11 @@ export function findScenarios(dir: string, names: readonly string[]): ScenarioFi
   return names.length === 0 ? all : all.filter((s) => names.includes(s.name));
 }
 
+function where(error: unknown): string {
+  const at = syntaxLocation(error);
+  return at ? `:${at.line}:${at.column}` : '';
+}
+
 export async function loadScenario(file: string): Promise<ScenarioDefinition> {
   let mod: Record<string, unknown>;
   try {
@@ -47,7 +54,7 @@ export async function loadScenario(file: string): Promise<ScenarioDefinition> {
   } catch (error) {
     throw new ShakedownError(
       'SHK_SCRIPT_INVALID',
-      `cannot load scenario ${file}: ${(error as Error).message}`,
+      `cannot load scenario ${file}${where(error)}: ${(error as Error).message}`,
       {
         cause: error,
       },
@@ -63,21 +70,61 @@ export async function loadScenario(file: string): Promise<ScenarioDefinition> {
   return definition;
 }
 
+/** The names of the scenarios among `names` (all when empty) whose definition declares `sendsBursts`. */
+export async function sendsBursts(dir: string, names: readonly string[]): Promise<string[]> {
+  const files = findScenarios(dir, names);
+  const loaded = await Promise.all(
+    files.map(async (f) => ({ ...f, definition: await loadScenario(f.file) })),
+  );
+  return loaded.filter((s) => s.definition.sendsBursts === true).map((s) => s.name);
+}
+
 /** `shakedown scenarios [name...]`: each scenario is its own suite in the run. */
 export const scenariosEngine: Engine = async (ctx) => {
   const { config, rootDir } = ctx;
+  if (!config.scenarios.enabled) {
+    await ctx.recorder.log('info', 'scenarios: disabled in the config (scenarios.enabled: false); skipped.');
+    return;
+  }
   const names = ctx.options.names && ctx.options.names.length > 0 ? ctx.options.names : config.scenarios.only;
   const files = findScenarios(path.resolve(rootDir, config.scenarios.dir), names);
   // Load every script before running any, so a broken one fails fast (exit 2) instead of mid-run.
   const loaded = await Promise.all(
     files.map(async (f) => ({ ...f, definition: await loadScenario(f.file) })),
   );
+  for (const scenario of loaded) {
+    if (scenario.definition.sendsBursts)
+      assertLoadAllowed(
+        ctx.stack.baseUrl,
+        config.target.loadAllowedHosts,
+        `burst (scenario '${scenario.name}')`,
+      );
+  }
   const addresses = new LoopbackPool();
   for (const scenario of loaded) {
-    if (ctx.signal.aborted) break;
-    await runScenario(ctx, scenario.name, scenario.definition, addresses);
+    const stopped = stoppedBecause(ctx);
+    if (stopped) await notRun(ctx, scenario.name, stopped);
+    else await runScenario(ctx, scenario.name, scenario.definition, addresses);
   }
 };
+
+function stoppedBecause(ctx: EngineContext): string | null {
+  if (ctx.signal.aborted) return 'interrupted before it started';
+  if (ctx.targetLost.aborted) return 'not run: the target was lost before it started';
+  return null;
+}
+
+/** A scenario the run never reached still shows in the report, as skipped with the reason. */
+async function notRun(ctx: EngineContext, name: string, reason: string): Promise<void> {
+  const suite = await ctx.recorder.suite(name, 'scenario');
+  await suite.check({
+    id: 'scenario.not-run',
+    title: `${name}: scenario ran`,
+    verdict: 'skip',
+    message: reason,
+  });
+  await suite.end();
+}
 
 async function runScenario(
   ctx: EngineContext,

@@ -5,6 +5,7 @@ import type { Engine, EngineContext } from '../engine.ts';
 import { ShakedownError } from '../errors.ts';
 import { MergedWindow, RunTotals } from '../metrics/aggregate.ts';
 import { compileThresholds, mergeThresholds, type ThresholdSpec } from '../metrics/threshold-set.ts';
+import type { CheckResult, TargetLost } from '../report/model.ts';
 import type { SuiteRecorder } from '../report/recorder.ts';
 import { usableLoopbackSources } from './loopback-sources.ts';
 import { resolvePlan, type SoakPlan } from './plan.ts';
@@ -28,6 +29,14 @@ import { WorkerPool } from './worker-pool.ts';
  */
 export const STARVE_ENV = 'SHAKEDOWN_SOAK_STARVE_MS';
 const TICK_MS = 1_000;
+/** Checks judged on a time series: with the target gone, their data stopped. */
+const STOPPED_DATA = /^soak\.(memory-leak|latency-drift|sessions-held|thresholds)$/;
+
+/** `0:11`: minutes and seconds since the soak started. */
+function clock(ms: number): string {
+  const sec = Math.floor(ms / 1000);
+  return `${Math.floor(sec / 60)}:${String(sec % 60).padStart(2, '0')}`;
+}
 
 /** The soak engine: sessions in worker threads, windows recorded as they close, verdicts at the end. */
 export const soakEngine: Engine = async (ctx) => {
@@ -99,6 +108,7 @@ class SoakRun {
   #epochMs = 0;
   #windowId = 0;
   #stopReason: string | null = null;
+  #lost: { atMs: number; message: string } | null = null;
   #stoppedAtMs = 0;
   #abortedBy: ThresholdSpec | null = null;
   #wakeMain: (() => void) | null = null;
@@ -137,17 +147,26 @@ class SoakRun {
     const onAbort = () => this.#stop('interrupted');
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     if (ctx.signal.aborted) onAbort();
+    const onLost = () => {
+      const lost = ctx.targetLost.reason as TargetLost | undefined;
+      this.#lost = { atMs: this.#elapsedMs(), message: lost?.message ?? 'the target was lost' };
+      this.#stop(`target lost: ${this.#lost.message}`);
+    };
+    ctx.targetLost.addEventListener('abort', onLost, { once: true });
+    if (ctx.targetLost.aborted) onLost();
     const ticker = setInterval(() => void this.#tick(), TICK_MS);
     try {
       this.#epochMs = performance.timeOrigin + performance.now();
       this.#pool.begin(this.#epochMs);
       const lastEndMs = await this.#runWindows();
-      // Sessions get time to drain their acks and end themselves before they are cut off.
-      await this.#pool.stop(2 * this.#plan.ackTimeoutMs + 2_000);
+      // Sessions get time to drain their acks and end themselves before they are cut off; a dead
+      // target will ack nothing, so then they are cut off at once.
+      await this.#pool.stop(this.#lost ? 1_000 : 2 * this.#plan.ackTimeoutMs + 2_000);
       await this.#closeWindow(lastEndMs, this.#elapsedMs(), true);
     } finally {
       clearInterval(ticker);
       ctx.signal.removeEventListener('abort', onAbort);
+      ctx.targetLost.removeEventListener('abort', onLost);
       await this.#pool.terminate();
     }
     await this.#finish();
@@ -202,7 +221,8 @@ class SoakRun {
   }
 
   #addServerGauges(window: MergedWindow): void {
-    if (!this.#latestSample) return;
+    // A sample from before this window would repeat a stale value: a gap is the truth.
+    if (!this.#latestSample || this.#latestSample.atMs < window.startMs) return;
     for (const [name, value] of serverGauges(this.#latestSample)) window.gauges.set(name, value);
   }
 
@@ -216,12 +236,28 @@ class SoakRun {
     }
     this.#suite.metrics(this.#totals.snapshot());
     for (const result of this.#thresholds.results(this.#totals, this.#abortedBy))
-      await this.#suite.check(result);
-    for (const result of this.#judge.checks(this.#totals)) await this.#suite.check(result);
+      await this.#suite.check(this.#unlessDataStopped(result));
+    for (const result of this.#judge.checks(this.#totals))
+      await this.#suite.check(this.#unlessDataStopped(result));
     const failure = this.#pool?.failure;
-    if (failure) await this.#suite.end(failure);
+    if (this.#lost) await this.#suite.end(`target lost at ${clock(this.#lost.atMs)}: ${this.#lost.message}`);
+    else if (failure) await this.#suite.end(failure);
     else if (this.#judge.overloaded) await this.#suite.end('generator overloaded: results not trustworthy');
     else await this.#suite.end();
+  }
+
+  /**
+   * After the target was lost, a verdict judged over time (leak, drift, sessions held, thresholds)
+   * would read the silence as health. What failed on the data gathered before stays a failure;
+   * anything else is not judged, and the suite ends in error.
+   */
+  #unlessDataStopped(result: CheckResult): CheckResult {
+    if (!this.#lost || result.verdict === 'fail' || !STOPPED_DATA.test(result.id)) return result;
+    return {
+      ...result,
+      verdict: 'skip',
+      message: `not judged: no samples since ${clock(this.#lost.atMs)}, ${this.#lost.message}. (On the data before: ${result.message})`,
+    };
   }
 
   /** Once a second: a server resource sample and the live status line. */
@@ -232,6 +268,8 @@ class SoakRun {
       this.#sampling = true;
       const sample = await this.#sampler.sample(elapsedMs).catch(() => null);
       this.#sampling = false;
+      // A failed scrape is a gap, never the previous value again.
+      this.#latestSample = sample;
       if (sample) {
         this.#latestSample = sample;
         this.#judge.addResourceSample(sample);

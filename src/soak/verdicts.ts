@@ -1,6 +1,6 @@
 import type { MergedWindow, RunTotals } from '../metrics/aggregate.ts';
 import { Histogram, round3 } from '../metrics/histogram.ts';
-import { compareDrift, LinearTrend, type TrendFit } from '../metrics/trend.ts';
+import { compareDrift, LinearTrend, monotonicTrend, RISING_Z, type TrendFit } from '../metrics/trend.ts';
 import type { CheckResult } from '../report/model.ts';
 import type { SoakPlan } from './plan.ts';
 import type { ReplicaOrigin, ResourceSample, ResourceSource } from './server-resources.ts';
@@ -117,6 +117,8 @@ export class SoakJudge {
   readonly #driftFirst: string[] = [];
   readonly #driftLast: string[] = [];
   readonly #driftKeep: number;
+  /** p95 of event_rtt_ms per steady window: one number a window, for the trend test. */
+  readonly #p95ByWindow: number[] = [];
   #steadyWindows = 0;
 
   constructor(plan: SoakPlan) {
@@ -215,6 +217,7 @@ export class SoakJudge {
   #keepForDrift(window: MergedWindow): void {
     const rtt = window.histogram('event_rtt_ms');
     const encoded = rtt ? rtt.encode() : new Histogram().encode();
+    if (rtt && rtt.count > 0) this.#p95ByWindow.push(rtt.percentile(95));
     if (this.#driftFirst.length < this.#driftKeep) this.#driftFirst.push(encoded);
     this.#driftLast.push(encoded);
     if (this.#driftLast.length > this.#driftKeep) this.#driftLast.shift();
@@ -411,22 +414,39 @@ export class SoakJudge {
     const first = merge(this.#driftFirst.slice(0, k));
     const last = merge(this.#driftLast.slice(-k));
     const { maxFactor, minDeltaMs } = this.#plan.drift;
-    const drift = compareDrift(first.percentile(95), last.percentile(95), {
-      maxFactor,
-      minDelta: minDeltaMs,
-    });
+    const bounds = { maxFactor, minDelta: minDeltaMs };
+    const ends = compareDrift(first.percentile(95), last.percentile(95), bounds);
     const spanSec = (k * this.#plan.windowMs) / 1000;
+    // With enough windows, noise-aware: the per-window p95 must rise consistently (Mann-Kendall), and
+    // the size of the rise is read off a Theil-Sen line, so one spiky window on a busy machine neither
+    // makes a drift nor hides one. With fewer windows only the two ends can be compared.
+    const trend = this.#p95ByWindow.length >= MIN_TREND_WINDOWS ? monotonicTrend(this.#p95ByWindow) : null;
+    const fitted = trend && compareDrift(Math.max(0, trend.fittedFirst), trend.fittedLast, bounds);
+    const drift = fitted ?? ends;
+    const drifted = trend ? trend.z > RISING_Z && drift.drifted : drift.drifted;
+    const factorText = Number.isFinite(drift.factor) ? drift.factor.toFixed(2) : '∞';
+    const how = trend
+      ? ` Per window (${trend.n}) it ${trend.z > RISING_Z ? 'rose consistently' : 'showed no consistent rise'} (Mann-Kendall z ${trend.z.toFixed(2)}, a rise above ${RISING_Z}); the fitted line goes from ${round3(drift.earlier)} to ${round3(drift.later)} ms: ×${factorText}, ${signed(drift.delta)} ms. Fails on a consistent rise above ×${maxFactor} and ${minDeltaMs} ms.`
+      : `: ×${factorText}, ${signed(drift.delta)} ms. Fails above ×${maxFactor} when the change is also above ${minDeltaMs} ms (with ${MIN_TREND_WINDOWS}+ steady windows the trend is tested too).`;
     return {
       ...base,
-      verdict: drift.drifted ? 'fail' : 'pass',
-      message: `event_rtt_ms p95 went from ${round3(drift.earlier)} ms (first ${spanSec} s after warm-up) to ${round3(drift.later)} ms (last ${spanSec} s): ×${Number.isFinite(drift.factor) ? drift.factor.toFixed(2) : '∞'}, ${signed(drift.delta)} ms. Fails above ×${maxFactor} when the change is also above ${minDeltaMs} ms.`,
+      verdict: drifted ? 'fail' : 'pass',
+      message: `event_rtt_ms p95 went from ${round3(ends.earlier)} ms (first ${spanSec} s after warm-up) to ${round3(ends.later)} ms (last ${spanSec} s)${trend ? '.' : ''}${how}`,
       evidence: {
         metric: 'event_rtt_ms',
         stat: 'p95',
-        firstP95Ms: round3(drift.earlier),
-        lastP95Ms: round3(drift.later),
+        firstP95Ms: round3(ends.earlier),
+        lastP95Ms: round3(ends.later),
+        // The numbers the verdict used: the fitted line's when the trend was tested, else the ends'.
         factor: Number.isFinite(drift.factor) ? round3(drift.factor) : null,
         deltaMs: round3(drift.delta),
+        trend: trend && {
+          mannKendallZ: round3(trend.z),
+          risingZ: RISING_Z,
+          fittedFirstP95Ms: round3(trend.fittedFirst),
+          fittedLastP95Ms: round3(trend.fittedLast),
+          p95ByWindowMs: this.#p95ByWindow.map(round3),
+        },
         bounds: { maxFactor, minDeltaMs },
         windowsCompared: k,
         steadyWindows: n,
@@ -478,6 +498,9 @@ export class SoakJudge {
     };
   }
 }
+
+/** Below this many steady windows a trend test cannot reach significance: only the ends are compared. */
+const MIN_TREND_WINDOWS = 4;
 
 function signed(value: number): string {
   const text = Math.abs(value) >= 10 ? value.toFixed(0) : value.toFixed(2);

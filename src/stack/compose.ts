@@ -13,6 +13,7 @@ import { ComposeService } from './compose/service.ts';
 import { HostProbeWait } from './compose/wait.ts';
 import { freePort } from './free-port.ts';
 import type { ServiceHandle, StackHandle } from './types.ts';
+import { reachabilityWatcher } from './watch.ts';
 
 export interface ComposeStackOptions {
   config: ComposeStackConfig;
@@ -157,6 +158,8 @@ export async function startComposeStack(options: ComposeStackOptions): Promise<S
       `a compose stack cannot ${what} without a service name: it has no single target process. Name one of ${services.map((s) => s.name).join(', ')}${service ? ` ('${service}' is not one)` : ''}.`,
     );
   };
+  // Replicas restart on purpose in scenarios; the entry (the load balancer) must stay up throughout.
+  const watcher = reachabilityWatcher(entry.url);
   return {
     kind: 'compose',
     baseUrl: entry.url,
@@ -167,7 +170,11 @@ export async function startComposeStack(options: ComposeStackOptions): Promise<S
     restart: async (service) => byName(service, 'restart the target').restart(),
     logTail: (lines = 50) => services.map((s) => `--- ${s.name} ---\n${s.logTail(lines)}`).join('\n'),
     launchSpec: () => null,
-    stop,
+    onLost: watcher.onLost,
+    stop: async () => {
+      watcher.stop();
+      await stop();
+    },
     services: () => services,
   };
 }

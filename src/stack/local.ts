@@ -4,9 +4,10 @@ import type { LocalStackConfig } from '../config/schema.ts';
 import { ShakedownError } from '../errors.ts';
 import type { Redactor } from '../report/redact.ts';
 import { freePort } from './free-port.ts';
+import { PID_FILE } from './orphans.ts';
 import { ManagedProcess } from './process.ts';
 import { quoteOutput, stringEnv } from './text.ts';
-import type { LaunchSpec, StackHandle } from './types.ts';
+import type { ExitInfo, LaunchSpec, StackHandle, TargetLostListener } from './types.ts';
 
 export interface LocalStackOptions {
   config: LocalStackConfig;
@@ -56,10 +57,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Stack
   };
   const readyUrl = /^https?:\/\//.test(config.readyUrl) ? config.readyUrl : `${baseUrl}${config.readyUrl}`;
   const logFile = options.logDir ? path.join(options.logDir, 'target.log') : undefined;
+  const pidFile = options.logDir ? path.join(options.logDir, PID_FILE) : undefined;
 
+  // An exit the harness asked for (a signal from a scenario, a restart, stop) is not a lost target.
+  let exitExpected = false;
+  const lostListeners = new Set<TargetLostListener>();
+  const watch = (proc: ManagedProcess) => {
+    void proc.exited.then((exit) => {
+      if (exitExpected || proc !== current) return;
+      const lost = describeExit(exit, proc.tail(50));
+      for (const listener of lostListeners) listener(lost);
+    });
+  };
   const launch = async (): Promise<ManagedProcess> => {
-    const proc = new ManagedProcess(spec, { logFile, redactor, label: 'target' });
+    const proc = new ManagedProcess(spec, { logFile, redactor, label: 'target', pidFile });
     await waitUntilReady(proc, readyUrl, config.readyTimeoutMs);
+    exitExpected = false;
     return proc;
   };
 
@@ -70,25 +83,54 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Stack
     await redis?.stop(2_000);
     throw error;
   }
+  watch(current);
 
   return {
     kind: 'local',
     baseUrl,
     can: { signal: true, restart: true, pid: true },
     pid: () => (current.running ? current.child.pid : undefined),
-    signal: async (signal) => current.signal(signal),
+    signal: async (signal) => {
+      exitExpected = true;
+      current.signal(signal);
+    },
     waitForExit: (timeoutMs) => current.waitForExit(timeoutMs),
     restart: async () => {
+      exitExpected = true;
       if (current.running) await current.stop(config.stopGraceMs);
       current = await launch();
+      watch(current);
+    },
+    onLost: (listener) => {
+      lostListeners.add(listener);
+      return () => lostListeners.delete(listener);
     },
     logTail: (lines) => current.tail(lines),
     launchSpec: () => spec,
     stop: async () => {
+      exitExpected = true;
       await current.stop(config.stopGraceMs);
       await redis?.stop(2_000);
     },
   };
+}
+
+function describeExit(exit: ExitInfo, logTail: string) {
+  const at = clock(exit.atMs);
+  const how = exit.signal ? `with signal ${exit.signal}` : `with code ${exit.code}`;
+  return {
+    kind: 'target.exited' as const,
+    message: `target exited ${how} after running ${at} (it was not asked to stop)`,
+    exitCode: exit.code,
+    signal: exit.signal,
+    logTail,
+  };
+}
+
+/** `0:11`, `12:03`: minutes and seconds. */
+function clock(ms: number): string {
+  const sec = Math.floor(ms / 1000);
+  return `${Math.floor(sec / 60)}:${String(sec % 60).padStart(2, '0')}`;
 }
 
 async function waitUntilReady(proc: ManagedProcess, readyUrl: string, timeoutMs: number): Promise<void> {
@@ -137,7 +179,8 @@ async function startPrivateRedis(
     port,
   };
   const logFile = options.logDir ? path.join(options.logDir, 'redis.log') : undefined;
-  const proc = new ManagedProcess(spec, { logFile, redactor: options.redactor, label: 'redis' });
+  const pidFile = options.logDir ? path.join(options.logDir, PID_FILE) : undefined;
+  const proc = new ManagedProcess(spec, { logFile, redactor: options.redactor, label: 'redis', pidFile });
   const url = `redis://127.0.0.1:${port}`;
   await waitForPort(proc, port);
   notify('info', `started a private redis-server for this run at ${url}`);

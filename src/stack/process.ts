@@ -1,15 +1,39 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Redactor } from '../report/redact.ts';
+import { forgetPid, recordPid } from './orphans.ts';
 import { type ExitInfo, type LaunchSpec, SIGNAL_NUMBERS } from './types.ts';
 
 const TAIL_LINES = 200;
 const live = new Set<ManagedProcess>();
 
-// Whatever happens to the harness, no target is left behind: process groups are killed on exit.
+// Whatever happens to the harness, no target is left behind: process groups are killed on exit…
 process.once('exit', () => {
   for (const p of live) p.killGroup('SIGKILL');
 });
+
+/**
+ * …and on a death no handler sees (SIGKILL, OOM killer): a watchdog shell blocks reading a pipe whose
+ * only writer is this process. When the harness dies the kernel closes the pipe, `read` returns at
+ * EOF, and the watchdog kills the whole group. It lives in its own group so a Ctrl-C aimed at the
+ * terminal's foreground group does not take it down before the harness has stopped the target.
+ */
+const WATCHDOG = 'read _ignored; kill -9 "-$1" 2>/dev/null';
+
+function startWatchdog(pgid: number): ChildProcess | null {
+  try {
+    const dog = spawn('/bin/sh', ['-c', WATCHDOG, 'shakedown-watchdog', String(pgid)], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+      detached: true,
+    });
+    dog.on('error', () => {});
+    dog.unref();
+    (dog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    return dog;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * A child process in its own process group (so a shell wrapper and its children die together), with
@@ -24,7 +48,18 @@ export class ManagedProcess {
   readonly #redactor: Redactor;
   #exit: ExitInfo | null = null;
 
-  constructor(spec: LaunchSpec, options: { logFile?: string; redactor: Redactor; label: string }) {
+  readonly #watchdog: ChildProcess | null;
+
+  constructor(
+    spec: LaunchSpec,
+    options: {
+      logFile?: string;
+      redactor: Redactor;
+      label: string;
+      /** `stack.pids` to list this process group in while it runs (see orphans.ts). */
+      pidFile?: string;
+    },
+  ) {
     this.#redactor = options.redactor;
     this.#log = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : null;
     const stdio: ['ignore', 'pipe', 'pipe'] = ['ignore', 'pipe', 'pipe'];
@@ -38,12 +73,17 @@ export class ManagedProcess {
             detached: true,
           });
     live.add(this);
+    const pid = this.child.pid;
+    this.#watchdog = pid ? startWatchdog(pid) : null;
+    if (pid && options.pidFile) recordPid(options.pidFile, options.label, pid);
     this.#pipe(this.child.stdout, `${options.label}`);
     this.#pipe(this.child.stderr, `${options.label}!`);
     this.exited = new Promise((resolve) => {
       const finish = (code: number | null, signal: NodeJS.Signals | null) => {
         if (this.#exit) return;
         live.delete(this);
+        this.#watchdog?.kill('SIGKILL');
+        if (pid && options.pidFile) forgetPid(options.pidFile, pid);
         this.#exit = {
           code,
           signal,

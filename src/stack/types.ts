@@ -1,3 +1,8 @@
+import type { TargetLost } from '../report/model.ts';
+
+/** Called once when the target dies (or stops answering) without the harness asking it to. */
+export type TargetLostListener = (lost: TargetLost) => void;
+
 export interface ExitInfo {
   /** Exit code, or null when the process died of a signal. */
   code: number | null;
@@ -30,6 +35,11 @@ export interface StackHandle {
   /** How the target was started (local stack), for scenarios that start variants of it; null elsewhere. */
   launchSpec(): LaunchSpec | null;
   stop(): Promise<void>;
+  /**
+   * Watches the target (local: its process; url/compose: consecutive failed probes, see
+   * `watchReachability`) and calls `listener` when it is lost. Returns a function that unsubscribes.
+   */
+  onLost?(listener: TargetLostListener): () => void;
   /** The services of a multi-service stack (compose): replicas, the load balancer, dependencies. */
   services?(): readonly ServiceHandle[];
 }

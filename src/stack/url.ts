@@ -1,5 +1,6 @@
 import { ShakedownError } from '../errors.ts';
 import type { StackHandle } from './types.ts';
+import { reachabilityWatcher } from './watch.ts';
 
 const cannot = (what: string) => () =>
   Promise.reject(
@@ -11,6 +12,7 @@ const cannot = (what: string) => () =>
 
 /** A target Shakedown did not start (staging, a server on a laptop): only its URL is known. */
 export function urlStack(baseUrl: string): StackHandle {
+  const watcher = reachabilityWatcher(baseUrl);
   return {
     kind: 'url',
     baseUrl,
@@ -21,6 +23,7 @@ export function urlStack(baseUrl: string): StackHandle {
     restart: cannot('restart the target'),
     logTail: () => '',
     launchSpec: () => null,
-    stop: async () => {},
+    onLost: watcher.onLost,
+    stop: async () => watcher.stop(),
   };
 }

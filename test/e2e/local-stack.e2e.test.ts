@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/resolve.ts';
 import type { LocalStackConfig } from '../../src/config/schema.ts';
+import type { TargetLost } from '../../src/report/model.ts';
 import { Redactor } from '../../src/report/redact.ts';
 import { startLocalStack } from '../../src/stack/local.ts';
 import { isProcessAlive } from '../../src/stack/process.ts';
@@ -52,9 +53,12 @@ describe('local stack', () => {
       redactor: new Redactor(),
     });
     const shellPid = stack.pid()!;
-    const res = await fetch(`${stack.baseUrl}/readyz`);
-    expect(res.status).toBe(200);
-    await stack.stop();
+    try {
+      const res = await fetch(`${stack.baseUrl}/readyz`);
+      expect(res.status).toBe(200);
+    } finally {
+      await stack.stop();
+    }
     expect(isProcessAlive(shellPid)).toBe(false);
     // The server (the shell's child) is gone too: its port no longer answers.
     await expect(fetch(`${stack.baseUrl}/readyz`)).rejects.toThrow();
@@ -66,6 +70,8 @@ describe('local stack', () => {
       rootDir: REPO_ROOT,
       redactor: new Redactor(),
     });
+    const lost: TargetLost[] = [];
+    stack.onLost?.((l) => lost.push(l));
     try {
       const first = stack.pid()!;
       await stack.signal('SIGTERM');
@@ -74,6 +80,32 @@ describe('local stack', () => {
       await stack.restart();
       expect(stack.pid()).not.toBe(first);
       expect((await fetch(`${stack.baseUrl}/readyz`)).status).toBe(200);
+      // An exit the harness asked for is not a lost target.
+      expect(lost).toEqual([]);
+    } finally {
+      await stack.stop();
+    }
+    expect(lost).toEqual([]);
+  });
+
+  it('names a target that dies on its own: target.exited with its signal and last output, at once', async () => {
+    const stack = await startLocalStack({
+      config: stackConfig(),
+      rootDir: REPO_ROOT,
+      redactor: new Redactor(),
+    });
+    const lost: { at: number; lost: TargetLost }[] = [];
+    stack.onLost?.((l) => lost.push({ at: Date.now(), lost: l }));
+    try {
+      const killedAt = Date.now();
+      process.kill(stack.pid()!, 'SIGKILL');
+      const deadline = Date.now() + 5_000;
+      while (lost.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(lost).toHaveLength(1);
+      expect(lost[0].at - killedAt).toBeLessThan(2_000);
+      expect(lost[0].lost).toMatchObject({ kind: 'target.exited', signal: 'SIGKILL', exitCode: null });
+      expect(lost[0].lost.message).toMatch(/^target exited with signal SIGKILL after running \d+:\d\d/);
+      expect(lost[0].lost.logTail).toContain('listening');
     } finally {
       await stack.stop();
     }

@@ -187,7 +187,8 @@ describe('run directory', () => {
     expect(existsSync(path.join(runDir, 'summary.json'))).toBe(false);
     const rebuilt = await runCli(['report', runDir]);
     expect(rebuilt.stdout).toContain('incomplete');
-    expect(rebuilt.code).toBe(1);
+    expect(rebuilt.code).toBe(5);
+    expect(readFileSync(path.join(runDir, 'junit.xml'), 'utf8')).toContain('type="run.incomplete"');
     const summary = readSummary(runDir);
     validateSummary(summary);
     expect(summary.incomplete).toBe(true);

@@ -1,9 +1,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../../src/errors.ts';
 import { Histogram } from '../../src/metrics/histogram.ts';
 import type { Evidence, RunSummary, SuiteSummary } from '../../src/report/model.ts';
+import { PID_FILE } from '../../src/stack/orphans.ts';
+import { isProcessAlive } from '../../src/stack/process.ts';
 import {
   CLI,
   checksWithId,
@@ -83,8 +87,10 @@ function configSource(options: {
   env?: Record<string, string>;
   soak?: Record<string, unknown>;
   thresholds?: Record<string, unknown[]>;
+  redis?: boolean;
 }): string {
   return voiceApiConfig({
+    redis: options.redis,
     faults: options.faults,
     env: { ...TARGET_ENV, ...options.env },
     extra: `soak: ${JSON.stringify({ ...SHORT_SOAK, ...BUSY_MACHINE, ...options.soak })},
@@ -209,7 +215,7 @@ describe('soak engine on the reference target', () => {
   }, 120_000);
 
   it('catches soak-drift with soak.latency-drift', async () => {
-    // 100 chunks/s, so the planted drift (0.05 ms per chunk handled) outgrows a busy machine's noise.
+    // 100 chunks/s, so the planted drift (0.15 ms per chunk handled, +15 ms a second) outgrows a busy machine's noise.
     const run = await soak({
       faults: ['soak-drift'],
       soak: { durationSec: 40, sessions: 10, eventsPerSec: 10 },
@@ -319,10 +325,14 @@ describe('soak engine on the reference target', () => {
     child.kill('SIGINT');
     const { code } = await done;
     const summary = readSummary(latestRunDir(path.join(dir, 'reports')));
-    expect(code).toBe(summary.verdict === 'pass' ? 0 : 1);
-    expect(summary.incomplete).toBe(false);
+    // An interrupted run is a result of its own: never exit 0, whatever the checks said.
+    expect(code).toBe(ExitCode.Incomplete);
+    expect(summary.status).toEqual({ state: 'interrupted', reason: 'interrupted by Ctrl-C (SIGINT)' });
+    expect(summary.incomplete).toBe(true);
+    expect(summary.verdict).not.toBe('pass');
     const suite = summary.suites[0];
     expect(suite.completed).toBe(true);
+    expect(suite.error).toBeUndefined();
     expect(suite.checks.map((c) => c.id)).toEqual(expect.arrayContaining(SOAK_CHECKS));
     const events = readFileSync(path.join(runDir(), 'events.ndjson'), 'utf8');
     expect(events).toContain('the soak stopped early at');
@@ -334,21 +344,114 @@ describe('soak engine on the reference target', () => {
     );
   }, 120_000);
 
-  it('survives SIGKILL: shakedown report rebuilds the run from the windows already written', async () => {
-    const { dir, child, done, runDir } = startSoak({ durationSec: 120, windowSec: 2, warmupSec: 2 }, 'info');
+  it('survives SIGKILL: the target dies with the harness, shakedown report rebuilds the run and exits 5', async () => {
+    const { dir, child, done, runDir } = startSoak(
+      { durationSec: 120, windowSec: 2, warmupSec: 2 },
+      'info',
+      [],
+      true,
+    );
     await waitForIntervals(runDir, 3);
+    const target = targetOf(runDir());
+    expect(isProcessAlive(target.pid)).toBe(true);
+    expect(await listening(target.port)).toBe(true);
     child.kill('SIGKILL');
     await done;
-    killOrphanedTarget(runDir());
+    // The watchdog kills the target's process group (and the private redis-server) on its own.
+    const gone = await waitFor(
+      async () => !isProcessAlive(target.pid) && !groupAlive(target.pid) && !(await listening(target.port)),
+      5_000,
+    );
+    if (!gone) killOrphanedTarget(runDir());
+    expect(gone, 'the target and its group are gone within 5 s of the SIGKILL').toBe(true);
+    expect(target.redisPid && isProcessAlive(target.redisPid)).toBeFalsy();
 
     const report = await runCli(['report', runDir()], { cwd: dir, timeoutMs: 30_000 });
     expect(report.stdout).toContain('incomplete');
+    expect(report.code).toBe(ExitCode.Incomplete);
     const summary = readSummary(runDir());
     expect(summary.incomplete).toBe(true);
+    expect(summary.status.state).toBe('incomplete');
+    expect(summary.verdict).toBe('error');
+    const junit = readFileSync(path.join(runDir(), 'junit.xml'), 'utf8');
+    expect(junit).toMatch(
+      /<testcase name="run.status: the run finished"[^>]*>\s*<error message="run incomplete: /,
+    );
     const suite = summary.suites[0];
     expect(suite).toMatchObject({ name: 'voice-sessions', kind: 'soak', completed: false });
     expect(suite.intervals.length).toBeGreaterThanOrEqual(3);
     expect(suite.intervals[1].metrics.counters.events_sent).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('names a target killed mid-soak at once, stops early and judges nothing on the silence', async () => {
+    const { child, done, runDir } = startSoak({ durationSec: 60, windowSec: 2, warmupSec: 2 }, 'info');
+    await waitForIntervals(runDir, 4);
+    const target = targetOf(runDir());
+    const killedAt = Date.now();
+    process.kill(target.pid, 'SIGKILL');
+    const { code } = await done;
+    const endedAfterMs = Date.now() - killedAt;
+    expect(child.exitCode).toBe(ExitCode.Incomplete);
+    expect(code).toBe(ExitCode.Incomplete);
+    const events = readFileSync(path.join(runDir(), 'events.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; at: string; signal?: string; logTail?: string });
+    const exited = events.find((e) => e.type === 'target.exited');
+    expect(exited, 'target.exited recorded').toBeDefined();
+    expect(Date.parse(exited!.at) - killedAt).toBeLessThan(2_000);
+    expect(exited!.signal).toBe('SIGKILL');
+    expect(exited!.logTail).toContain('listening');
+    // Stopped early: not the 60 s planned, and not 45 s of sessions timing out against a dead target.
+    expect(endedAfterMs).toBeLessThan(20_000);
+
+    const summary = readSummary(runDir());
+    expect(summary.status.state).toBe('aborted');
+    expect(summary.status.reason).toMatch(/^target exited with signal SIGKILL/);
+    expect(summary.targetLost).toMatchObject({ kind: 'target.exited', signal: 'SIGKILL' });
+    const suite = summary.suites[0];
+    expect(suite.verdict).toBe('error');
+    expect(suite.error).toMatch(/^target lost at \d:\d\d: target exited with signal SIGKILL/);
+    for (const id of ['soak.memory-leak', 'soak.sessions-held', 'soak.latency-drift']) {
+      const check = checksWithId(summary, id)[0];
+      expect(check.verdict, `${id}: ${check.message}`).not.toBe('pass');
+      if (check.verdict === 'skip') expect(check.message).toMatch(/^not judged: no samples since \d:\d\d/);
+    }
+    for (const t of checksWithId(summary, 'soak.thresholds')) expect(t.verdict).not.toBe('pass');
+    // No window after the death repeats the last memory sample: a gap instead.
+    const killedAtMs = Date.parse(exited!.at) - Date.parse(events.find((e) => e.type === 'suite-start')!.at);
+    const after = suite.intervals.filter((i) => i.startMs > killedAtMs + 1_000);
+    for (const interval of after) expect(interval.metrics.gauges.server_rss_bytes).toBeUndefined();
+  }, 120_000);
+
+  it('quits at once on a second Ctrl-C: exit 5, events.ndjson whole, and the way to rebuild the report', async () => {
+    const dir = soakDir();
+    writeConfig(dir, configSource({ soak: { durationSec: 60, windowSec: 2, warmupSec: 2 } }));
+    const child = spawn(process.execPath, [CLI, 'soak', '--quiet'], {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
+    });
+    children.push(child.pid!);
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const runDir = () => latestRunDir(path.join(dir, 'reports'));
+    await waitForIntervals(runDir, 2);
+    child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 200));
+    child.kill('SIGINT');
+    expect(await done).toBe(ExitCode.Incomplete);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(stderr).toContain(`shakedown report ${runDir()}`);
+    const lines = readFileSync(path.join(runDir(), 'events.ndjson'), 'utf8').split('\n').filter(Boolean);
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+    expect(lines.some((l) => l.includes('"type":"run-interrupted"'))).toBe(true);
+    const report = await runCli(['report', runDir()], { cwd: dir, timeoutMs: 30_000 });
+    expect(report.code).toBe(ExitCode.Incomplete);
+    expect(readSummary(runDir()).status.state).toBe('interrupted');
   }, 120_000);
 
   it('rejects a missing soak script with exit 2, naming the file', async () => {
@@ -363,11 +466,20 @@ describe('soak engine on the reference target', () => {
 });
 
 /** Starts `shakedown soak` in the background, for the tests that interrupt it. */
-function startSoak(soakOptions: Record<string, unknown>, logLevel = 'warn', args: string[] = []) {
+function startSoak(
+  soakOptions: Record<string, unknown>,
+  logLevel = 'warn',
+  args: string[] = [],
+  redis = false,
+) {
   const dir = soakDir();
   writeConfig(
     dir,
-    configSource({ soak: { drift: { minDeltaMs: 100 }, ...soakOptions }, env: { LOG_LEVEL: logLevel } }),
+    configSource({
+      soak: { drift: { minDeltaMs: 100 }, ...soakOptions },
+      env: { LOG_LEVEL: logLevel },
+      redis,
+    }),
   );
   const child = spawn(process.execPath, [CLI, 'soak', '--quiet', ...args], {
     cwd: dir,
@@ -394,6 +506,46 @@ async function waitForIntervals(runDir: () => string, count: number): Promise<vo
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`no ${count} intervals within 90 s`);
+}
+
+/** The target (and private redis-server) the run started, from the run directory's `stack.pids`. */
+function targetOf(runDir: string): { pid: number; port: number; redisPid?: number } {
+  const { processes } = JSON.parse(readFileSync(path.join(runDir, PID_FILE), 'utf8')) as {
+    processes: { label: string; pid: number }[];
+  };
+  const pid = processes.find((p) => p.label === 'target')!.pid;
+  const log = readFileSync(path.join(runDir, 'target.log'), 'utf8');
+  const port = Number(/"port":(\d+)/.exec(log)?.[1] ?? /:(\d{4,5})\b/.exec(log)?.[1]);
+  return { pid, port, redisPid: processes.find((p) => p.label === 'redis')?.pid };
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return condition();
 }
 
 /** A SIGKILLed harness cannot stop its target; the target logged its PID when it started. */

@@ -56,6 +56,7 @@ function summary(
     startedAt: '2026-11-22T02:00:00.000Z',
     finishedAt: '2026-11-22T02:20:00.000Z',
     incomplete: false,
+    status: { state: 'complete' },
     profile: 'full',
     shakedownVersion: '0.1.0',
     target: { baseUrl: '(local stack)', stack: 'local' },

@@ -223,12 +223,18 @@ describe('config files', () => {
 });
 
 describe('loopback safety rule', () => {
-  it.each(['localhost', '127.0.0.1', '127.10.20.30', '::1', '[::1]', 'api.localhost'])(
-    '%s is loopback',
-    (host) => {
-      expect(isLoopbackHost(host)).toBe(true);
-    },
-  );
+  it.each([
+    'localhost',
+    '127.0.0.1',
+    '127.10.20.30',
+    '::1',
+    '[::1]',
+    'api.localhost',
+    '[::ffff:127.0.0.1]',
+    '::ffff:7f00:1',
+  ])('%s is loopback', (host) => {
+    expect(isLoopbackHost(host)).toBe(true);
+  });
 
   it.each(['example.com', '10.0.0.1', '192.168.1.10', '8.8.8.8', '::ffff:10.0.0.1', 'localhost.evil.test'])(
     '%s is not loopback',

@@ -157,6 +157,11 @@ function throughputCharts(
   thresholds: { check: CheckResult; t: ThresholdEvidence }[],
 ): Omit<ChartSpec, 'id'>[] {
   const seconds = windows.map((w) => Math.max(0.001, (w.endMs - w.startMs) / 1000));
+  // A window much shorter than the others (the final drain, a stop mid-window) has no meaningful
+  // rate: a handful of events over a few milliseconds would plot as hundreds per second and flatten
+  // every real window. It gets a gap; its counts are still in the suite's totals.
+  const typicalSec = Math.max(...seconds);
+  const rateOf = (v: number, i: number) => (seconds[i] < typicalSec / 2 ? null : round(v / seconds[i]));
   // `disconnects_expected` is churn the script asked for, not an error.
   const isError = (n: string) => ERROR_LIKE.test(n) && !/expected/.test(n);
   const traffic = names.counter.filter((n) => !isError(n));
@@ -164,11 +169,11 @@ function throughputCharts(
   const perSecond = traffic.length
     ? traffic.map((name) => ({
         label: `${name}/s`,
-        values: windows.map((w, i) => num(w.metrics.counters?.[name], (v) => round(v / seconds[i]))),
+        values: windows.map((w, i) => num(w.metrics.counters?.[name], (v) => rateOf(v, i))),
       }))
     : names.histogram.map((name) => ({
         label: `${name} count/s`,
-        values: windows.map((w, i) => num(w.metrics.histograms?.[name]?.count, (v) => round(v / seconds[i]))),
+        values: windows.map((w, i) => num(w.metrics.histograms?.[name]?.count, (v) => rateOf(v, i))),
       }));
   const out: Omit<ChartSpec, 'id'>[] = [];
   const one = { factor: 1, unit: '/s' };
@@ -362,7 +367,7 @@ function scaleOf(unit: string): Scale {
   return { factor: 1, unit };
 }
 
-function num(value: number | undefined, f: (v: number) => number): number | null {
+function num(value: number | undefined, f: (v: number) => number | null): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? f(value) : null;
 }
 

@@ -41,8 +41,13 @@ const ENTITIES: Record<string, string> = {
   "'": '&#39;',
 };
 
+// Control bytes from a target (ANSI colours, NULs) would be invisible or garbled in a page: show them.
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
+
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ENTITIES[c]);
+  return text
+    .replace(/[&<>"']/g, (c) => ENTITIES[c])
+    .replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /**

@@ -88,11 +88,18 @@ ${metadata(summary, options.renderedAt ?? new Date())}
   return body.value;
 }
 
-type BannerVerdict = RunSummary['verdict'] | 'incomplete';
+type BannerVerdict = RunSummary['verdict'] | 'incomplete' | 'interrupted' | 'aborted';
 
 function bannerVerdict(summary: RunSummary): BannerVerdict {
-  return summary.incomplete ? 'incomplete' : summary.verdict;
+  const state = summary.status?.state ?? (summary.incomplete ? 'incomplete' : 'complete');
+  return state === 'complete' ? summary.verdict : state;
 }
+
+const UNFINISHED: Record<string, string> = {
+  incomplete: 'The run did not finish (the harness was killed or crashed)',
+  interrupted: 'The run was interrupted',
+  aborted: 'The run was aborted',
+};
 
 function banner(summary: RunSummary, shown: BannerVerdict): Html {
   const c = summary.counts;
@@ -100,7 +107,8 @@ function banner(summary: RunSummary, shown: BannerVerdict): Html {
   const b = summary.baseline;
   return html`<header class="banner ${shown}" role="banner">
 <h1><span class="sr-only">Verdict: </span>${shown.toUpperCase()}</h1>
-${shown === 'incomplete' ? html`<p>The run did not finish (interrupted or killed); everything it recorded before it stopped is below. Verdict so far: <strong>${summary.verdict.toUpperCase()}</strong>.</p>` : ''}
+${UNFINISHED[shown] ? html`<p>${UNFINISHED[shown]}${summary.status?.reason ? html`: ${summary.status.reason}` : ''}. Everything it recorded before it stopped is below; it cannot pass. Verdict so far: <strong>${summary.verdict.toUpperCase()}</strong>.</p>` : ''}
+${summary.targetLost?.logTail ? html`<details class="suite-error"><summary>${summary.targetLost.message}: the target's last output</summary><pre>${summary.targetLost.logTail}</pre></details>` : ''}
 <p class="counts">${c.pass} passed · ${c.fail} failed · ${c.warn} warned · ${c.skip} skipped <span class="muted">(${plural(total, 'check')} in ${plural(summary.suites.length, 'suite')})</span></p>
 <p>${summary.target.stack} ${safeUrl(summary.target.baseUrl)} · profile ${summary.profile} · started ${summary.startedAt} · ${duration(summary)}</p>
 ${summary.error ? html`<p class="suite-error"><strong>${summary.error.code}</strong>: ${summary.error.message}</p>` : ''}

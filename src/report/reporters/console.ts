@@ -182,7 +182,14 @@ function tally(checks: readonly CheckResult[]): string {
 
 function finalLine(summary: Readonly<RunSummary>, runDir: string): string {
   const c = summary.counts;
-  const verdict = summary.verdict.toUpperCase() + (summary.incomplete ? ' (incomplete)' : '');
-  const error = summary.error ? `\n${summary.error.message}` : '';
+  const status = summary.status ?? { state: summary.incomplete ? 'incomplete' : 'complete' };
+  const unfinished =
+    status.state === 'complete'
+      ? ''
+      : ` (${status.state.toUpperCase()}: ${status.reason ?? 'the run did not finish'})`;
+  const verdict = summary.verdict.toUpperCase() + unfinished;
+  const error = summary.error
+    ? `\n${summary.error.message}\n  (${summary.error.code}, exit ${summary.error.exitCode})`
+    : '';
   return `${verdict} · ${c.pass} passed, ${c.fail} failed, ${c.warn} warned, ${c.skip} skipped · report: ${runDir}${error}`;
 }

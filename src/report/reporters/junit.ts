@@ -17,15 +17,38 @@ export function junitReporter(): Reporter {
 
 export function renderJunit(summary: RunSummary): string {
   const all = summary.suites.flatMap((s) => s.checks);
+  const unfinished = runStatusCase(summary);
+  const errors = summary.suites.filter((s) => s.error).length + (unfinished ? 1 : 0);
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="shakedown ${attr(summary.runId)}" tests="${all.length}" failures="${count(all, 'fail')}" errors="${summary.suites.filter((s) => s.error).length}" skipped="${count(all, 'skip')}" time="${seconds(totalMs(summary))}">`,
+    `<testsuites name="shakedown ${attr(summary.runId)}" tests="${all.length + (unfinished ? 1 : 0)}" failures="${count(all, 'fail')}" errors="${errors}" skipped="${count(all, 'skip')}" time="${seconds(totalMs(summary))}">`,
   ];
+  if (unfinished) lines.push(...unfinished);
   summary.suites.forEach((suite, index) => {
     lines.push(...renderSuite(suite, index, summary));
   });
   lines.push('</testsuites>', '');
   return lines.join('\n');
+}
+
+/**
+ * A run that did not finish gets a testcase of its own with an `<error>`: a CI gate that reads only
+ * junit.xml must not see a green run when the harness was killed or the target died.
+ */
+function runStatusCase(summary: RunSummary): string[] | null {
+  const status = summary.status ?? (summary.incomplete ? { state: 'incomplete' } : { state: 'complete' });
+  if (status.state === 'complete') return null;
+  const reason = status.reason ?? 'the run did not finish';
+  const details = [reason, summary.targetLost?.logTail ? `target output:\n${summary.targetLost.logTail}` : '']
+    .filter(Boolean)
+    .join('\n');
+  return [
+    `  <testsuite name="run" id="run" tests="1" failures="0" errors="1" skipped="0" time="${seconds(totalMs(summary))}">`,
+    `    <testcase name="run.status: the run finished" classname="shakedown.run" time="0">`,
+    `      <error message="${attr(`run ${status.state}: ${reason}`)}" type="run.${attr(status.state)}">${text(details)}</error>`,
+    '    </testcase>',
+    '  </testsuite>',
+  ];
 }
 
 function renderSuite(suite: SuiteSummary, index: number, summary: RunSummary): string[] {

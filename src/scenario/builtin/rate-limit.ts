@@ -29,6 +29,7 @@ export function rateLimitScenario(options: RateLimitScenarioOptions): ScenarioDe
   const parsed = parseScenarioOptions('rateLimitScenario', rateLimitOptionsSchema, options);
   return {
     name: 'rate-limit',
+    sendsBursts: true,
     // The reset check may wait up to maxWaitSec on top of its own requests.
     options: { checkTimeoutSec: parsed.checkTimeoutSec ?? Math.max(60, parsed.maxWaitSec + 30) },
     run: (ctx) => runRateLimit(ctx, parsed),

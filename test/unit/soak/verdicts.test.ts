@@ -169,6 +169,36 @@ describe('soak verdicts on synthetic runs', () => {
     expect(drift.evidence?.lastP95Ms).toBeCloseTo(37, 0);
   });
 
+  // Per-window p95 on a busy 2-core machine (measured: a healthy target went 57 → 170 ms between the
+  // first and the last window with nothing rising in between). Windows 0–1 are warm-up.
+  const spiky = [60, 150, 40, 55, 90, 45, 70, 170];
+  it('does not call one spiky last window drift: the per-window p95 must rise consistently', () => {
+    const { checks } = run((i) => ({ rttMs: [spiky[Math.max(0, i - 2)]] }), flatMemory);
+    const drift = checks.get('soak.latency-drift')!;
+    expect(drift.verdict, drift.message).toBe('pass');
+    expect(drift.evidence).toMatchObject({
+      firstP95Ms: expect.closeTo(60, 0),
+      lastP95Ms: expect.closeTo(170, 0),
+    });
+    expect(drift.evidence?.trend).toMatchObject({ mannKendallZ: expect.any(Number) });
+    expect((drift.evidence!.trend as { mannKendallZ: number }).mannKendallZ).toBeLessThan(1.645);
+    expect(drift.message).toContain('showed no consistent rise');
+  });
+
+  it('still finds drift whose first window spiked: the rise is read off the fitted line', () => {
+    const rising = [300, 60, 100, 140, 180, 220, 260, 300];
+    const { checks } = run((i) => ({ rttMs: [rising[Math.max(0, i - 2)]] }), flatMemory);
+    const drift = checks.get('soak.latency-drift')!;
+    expect(drift.verdict, drift.message).toBe('fail');
+    // The two ends alone (300 → 300 ms) would have hidden it.
+    expect(drift.evidence).toMatchObject({
+      firstP95Ms: expect.closeTo(300, 0),
+      lastP95Ms: expect.closeTo(300, 0),
+    });
+    expect(drift.evidence?.factor).toBeGreaterThan(1.5);
+    expect(drift.message).toContain('rose consistently');
+  });
+
   it('ignores a large factor on small latencies (under the 5 ms floor)', () => {
     const { checks } = run((i) => ({ rttMs: [i < 5 ? 1 : 4] }), flatMemory);
     expect(checks.get('soak.latency-drift')?.verdict).toBe('pass');

@@ -36,6 +36,8 @@ export function replicasScenario(options: ReplicasScenarioOptions = {}): Scenari
   const o = parseScenarioOptions('replicasScenario', replicasOptionsSchema, options);
   return {
     name: 'replicas',
+    // The shared-limit check bursts past the quota through the load balancer.
+    sendsBursts: true,
     options: { checkTimeoutSec: o.checkTimeoutSec ?? DEFAULT_CHECK_TIMEOUT_SEC },
     async run(ctx) {
       const topology = findTopology(ctx, o);
