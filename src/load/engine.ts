@@ -3,8 +3,10 @@ import { assertLoadAllowed } from '../config/safety.ts';
 import type { Engine, EngineContext } from '../engine.ts';
 import { ShakedownError } from '../errors.ts';
 import { MergedWindow, RunTotals } from '../metrics/aggregate.ts';
+import { clock, type DataStop, unlessDataStopped } from '../metrics/stopped-data.ts';
 import { compileThresholds, mergeThresholds, type ThresholdSpec } from '../metrics/threshold-set.ts';
 import { type ApiSpec, loadSpec } from '../openapi/load.ts';
+import type { TargetLost } from '../report/model.ts';
 import type { SuiteRecorder } from '../report/recorder.ts';
 import {
   createResourceSampler,
@@ -26,6 +28,8 @@ import { LoadWorkerPool } from './worker-pool.ts';
  */
 export const LOAD_STARVE_ENV = 'SHAKEDOWN_LOAD_STARVE_MS';
 const TICK_MS = 1_000;
+/** Checks judged on a time series: with the target gone, their data stopped. */
+const STOPPED_DATA = /^load\.(latency-drift|thresholds)$/;
 /** How long the workers get to finish after the timetable ends (in-flight requests, then cut off). */
 const FINISH_TIMEOUT_MS = 15_000;
 
@@ -102,6 +106,7 @@ class LoadRun {
   #stopReason: string | null = null;
   #stoppedAtMs = 0;
   #abortedBy: ThresholdSpec | null = null;
+  #lost: DataStop | null = null;
   #wakeMain: (() => void) | null = null;
   #lastDone = { count: 0, atMs: 0 };
 
@@ -138,6 +143,13 @@ class LoadRun {
     const onAbort = () => this.#stop('interrupted');
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     if (ctx.signal.aborted) onAbort();
+    const onLost = () => {
+      const lost = ctx.targetLost.reason as TargetLost | undefined;
+      this.#lost = { atMs: this.#elapsedMs(), message: lost?.message ?? 'the target was lost' };
+      this.#stop(`target lost: ${this.#lost.message}`);
+    };
+    ctx.targetLost.addEventListener('abort', onLost, { once: true });
+    if (ctx.targetLost.aborted) onLost();
     let ticker: NodeJS.Timeout | undefined;
     try {
       this.#pool = await LoadWorkerPool.start(this.#workerInits(), {
@@ -163,6 +175,7 @@ class LoadRun {
     } finally {
       clearInterval(ticker);
       ctx.signal.removeEventListener('abort', onAbort);
+      ctx.targetLost.removeEventListener('abort', onLost);
       await this.#pool?.terminate();
       await this.#conformance?.close();
     }
@@ -216,7 +229,8 @@ class LoadRun {
     const window = MergedWindow.merge(startMs, endMs, raws, (name) =>
       SUMMED_LOAD_GAUGES.has(name) ? 'sum' : 'max',
     );
-    if (this.#latestSample)
+    // A sample from before this window would repeat a stale value: a gap is the truth.
+    if (this.#latestSample && this.#latestSample.atMs >= startMs)
       for (const [name, value] of serverGauges(this.#latestSample)) window.gauges.set(name, value);
     window.gauges.set('generator_rss_bytes', process.memoryUsage.rss());
     const afterWarmup = startMs >= this.#plan.warmupMs;
@@ -248,7 +262,7 @@ class LoadRun {
       );
     this.#suite.metrics(this.#totals.snapshot());
     for (const result of this.#thresholds.results(this.#totals, this.#abortedBy))
-      await this.#suite.check(result);
+      await this.#suite.check(unlessDataStopped(result, this.#lost, STOPPED_DATA));
     if (this.#conformance)
       await this.#suite.check(
         this.#conformance.result(this.#ctx.redactor, plan.validateEvery, this.#authHeaders),
@@ -262,9 +276,11 @@ class LoadRun {
           ? 'validation is off (load.validate: 0).'
           : 'no OpenAPI document (target.openapi) to validate against.',
       });
-    for (const result of this.#judge.checks(this.#totals)) await this.#suite.check(result);
+    for (const result of this.#judge.checks(this.#totals))
+      await this.#suite.check(unlessDataStopped(result, this.#lost, STOPPED_DATA));
     const failure = this.#pool?.failure;
-    if (failure) await this.#suite.end(failure);
+    if (this.#lost) await this.#suite.end(`target lost at ${clock(this.#lost.atMs)}: ${this.#lost.message}`);
+    else if (failure) await this.#suite.end(failure);
     else if (this.#judge.overloaded && plan.model === 'open')
       await this.#suite.end('generator overloaded: results not trustworthy');
     else await this.#suite.end();
@@ -278,7 +294,8 @@ class LoadRun {
       this.#sampling = true;
       const sample = await this.#sampler.sample(elapsedMs).catch(() => null);
       this.#sampling = false;
-      if (sample) this.#latestSample = sample;
+      // A failed scrape is a gap, never the previous value again.
+      this.#latestSample = sample;
     }
     const live = { sent: 0, done: 0, failed: 0, dropped: 0, inFlight: 0 };
     for (const l of this.#lives.values())

@@ -4,8 +4,9 @@ import { assertLoadAllowed } from '../config/safety.ts';
 import type { Engine, EngineContext } from '../engine.ts';
 import { ShakedownError } from '../errors.ts';
 import { MergedWindow, RunTotals } from '../metrics/aggregate.ts';
+import { clock, unlessDataStopped } from '../metrics/stopped-data.ts';
 import { compileThresholds, mergeThresholds, type ThresholdSpec } from '../metrics/threshold-set.ts';
-import type { CheckResult, TargetLost } from '../report/model.ts';
+import type { TargetLost } from '../report/model.ts';
 import type { SuiteRecorder } from '../report/recorder.ts';
 import { usableLoopbackSources } from './loopback-sources.ts';
 import { resolvePlan, type SoakPlan } from './plan.ts';
@@ -31,12 +32,6 @@ export const STARVE_ENV = 'SHAKEDOWN_SOAK_STARVE_MS';
 const TICK_MS = 1_000;
 /** Checks judged on a time series: with the target gone, their data stopped. */
 const STOPPED_DATA = /^soak\.(memory-leak|latency-drift|sessions-held|thresholds)$/;
-
-/** `0:11`: minutes and seconds since the soak started. */
-function clock(ms: number): string {
-  const sec = Math.floor(ms / 1000);
-  return `${Math.floor(sec / 60)}:${String(sec % 60).padStart(2, '0')}`;
-}
 
 /** The soak engine: sessions in worker threads, windows recorded as they close, verdicts at the end. */
 export const soakEngine: Engine = async (ctx) => {
@@ -236,28 +231,14 @@ class SoakRun {
     }
     this.#suite.metrics(this.#totals.snapshot());
     for (const result of this.#thresholds.results(this.#totals, this.#abortedBy))
-      await this.#suite.check(this.#unlessDataStopped(result));
+      await this.#suite.check(unlessDataStopped(result, this.#lost, STOPPED_DATA));
     for (const result of this.#judge.checks(this.#totals))
-      await this.#suite.check(this.#unlessDataStopped(result));
+      await this.#suite.check(unlessDataStopped(result, this.#lost, STOPPED_DATA));
     const failure = this.#pool?.failure;
     if (this.#lost) await this.#suite.end(`target lost at ${clock(this.#lost.atMs)}: ${this.#lost.message}`);
     else if (failure) await this.#suite.end(failure);
     else if (this.#judge.overloaded) await this.#suite.end('generator overloaded: results not trustworthy');
     else await this.#suite.end();
-  }
-
-  /**
-   * After the target was lost, a verdict judged over time (leak, drift, sessions held, thresholds)
-   * would read the silence as health. What failed on the data gathered before stays a failure;
-   * anything else is not judged, and the suite ends in error.
-   */
-  #unlessDataStopped(result: CheckResult): CheckResult {
-    if (!this.#lost || result.verdict === 'fail' || !STOPPED_DATA.test(result.id)) return result;
-    return {
-      ...result,
-      verdict: 'skip',
-      message: `not judged: no samples since ${clock(this.#lost.atMs)}, ${this.#lost.message}. (On the data before: ${result.message})`,
-    };
   }
 
   /** Once a second: a server resource sample and the live status line. */
@@ -270,10 +251,7 @@ class SoakRun {
       this.#sampling = false;
       // A failed scrape is a gap, never the previous value again.
       this.#latestSample = sample;
-      if (sample) {
-        this.#latestSample = sample;
-        this.#judge.addResourceSample(sample);
-      }
+      if (sample) this.#judge.addResourceSample(sample);
     }
     const live = combineLive(this.#lives.values());
     const dtSec = (elapsedMs - this.#lastAcked.atMs) / 1000;

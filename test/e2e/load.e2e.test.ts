@@ -1,9 +1,12 @@
-import { rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.ts';
 import type { RunSummary, SuiteSummary } from '../../src/report/model.ts';
+import { PID_FILE } from '../../src/stack/orphans.ts';
 import {
+  CLI,
   checksWithId,
   latestRunDir,
   readSummary,
@@ -221,5 +224,96 @@ describe('load input errors', () => {
     const result = await badInput({}, ['--validate', 'some']);
     expect(result.code).toBe(ExitCode.BadInput);
     expect(result.stderr).toContain('--validate some');
+  });
+});
+
+describe('load run integrity', { timeout: 120_000 }, () => {
+  /** A 60 s load in its own process group, so the test can kill its target or interrupt it. */
+  function startLoad() {
+    const dir = tempDir('shakedown-load-integrity-');
+    dirs.push(dir);
+    writeConfig(
+      dir,
+      voiceApiConfig({
+        env: { LOG_LEVEL: 'info' },
+        extra: `load: ${JSON.stringify({ ...SHORT_LOAD, durationSec: 60 })},
+  reporters: ['json', 'junit'],`,
+      }),
+    );
+    const child = spawn(process.execPath, [CLI, 'load', '--quiet'], {
+      cwd: dir,
+      stdio: 'ignore',
+      detached: true,
+    });
+    started.push(child.pid!);
+    const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const runDir = () => latestRunDir(path.join(dir, 'reports'));
+    return { child, done, runDir };
+  }
+
+  const started: number[] = [];
+  afterEach(() => {
+    for (const pid of started.splice(0)) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  });
+
+  async function waitForIntervals(runDir: () => string, count: number): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      try {
+        const events = readFileSync(path.join(runDir(), 'events.ndjson'), 'utf8');
+        if ((events.match(/"type":"interval"/g) ?? []).length >= count) return;
+      } catch {
+        // The run directory does not exist yet.
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`no ${count} intervals within 60 s`);
+  }
+
+  it('names a target killed mid-load, stops early, judges nothing on the silence and exits 5', async () => {
+    const { done, runDir } = startLoad();
+    await waitForIntervals(runDir, 2);
+    const { processes } = JSON.parse(readFileSync(path.join(runDir(), PID_FILE), 'utf8')) as {
+      processes: { label: string; pid: number }[];
+    };
+    const killedAt = Date.now();
+    process.kill(processes.find((p) => p.label === 'target')!.pid, 'SIGKILL');
+    const code = await done;
+    expect(code).toBe(ExitCode.Incomplete);
+    expect(Date.now() - killedAt, 'stopped early, not after the 60 s planned').toBeLessThan(30_000);
+    const summary = readSummary(runDir());
+    expect(summary.status.state).toBe('aborted');
+    expect(summary.targetLost).toMatchObject({ kind: 'target.exited', signal: 'SIGKILL' });
+    const suite = summary.suites.find((s) => s.kind === 'load')!;
+    expect(suite.verdict).toBe('error');
+    expect(suite.error).toMatch(/^target lost at \d:\d\d: target exited with signal SIGKILL/);
+    for (const check of [
+      ...checksWithId(summary, 'load.latency-drift'),
+      ...checksWithId(summary, 'load.thresholds'),
+    ]) {
+      expect(check.verdict, `${check.id}: ${check.message}`).not.toBe('pass');
+    }
+    const junit = readFileSync(path.join(runDir(), 'junit.xml'), 'utf8');
+    expect(junit).toMatch(/<testcase name="run.status: the run finished"[^>]*>\s*<error /);
+  });
+
+  it('Ctrl-C stops sending, writes every output and exits 5 with the run interrupted', async () => {
+    const { child, done, runDir } = startLoad();
+    await waitForIntervals(runDir, 2);
+    child.kill('SIGINT');
+    const code = await done;
+    expect(code).toBe(ExitCode.Incomplete);
+    const summary = readSummary(runDir());
+    expect(summary.status.state).toBe('interrupted');
+    expect(summary.verdict).not.toBe('pass');
+    const suite = summary.suites.find((s) => s.kind === 'load')!;
+    expect(suite.metrics!.counters.http_reqs).toBeGreaterThan(0);
+    expect(suite.metrics!.counters.http_reqs).toBeLessThan(6_000);
   });
 });
