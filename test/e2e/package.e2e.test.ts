@@ -110,9 +110,13 @@ async function petsApi(faults: PetsFault[] = []): Promise<string> {
   return api.url;
 }
 
-/** `npx shakedown <args>` in the project, with the given Node first on PATH. */
-function shakedown(args: string[], node = process.execPath) {
-  return run('npx', ['--no', 'shakedown', ...args], { cwd: project, env: envWith(node), timeoutMs: 120_000 });
+/** `npx shakedown <args>` in the project (or a folder of it), with the given Node first on PATH. */
+function shakedown(args: string[], node = process.execPath, cwd = project, extraEnv: NodeJS.ProcessEnv = {}) {
+  return run('npx', ['--no', 'shakedown', ...args], {
+    cwd,
+    env: envWith(node, extraEnv),
+    timeoutMs: 120_000,
+  });
 }
 
 /** The system's own Node when it is older than the package claims to need (Debian's is), else null. */
@@ -251,6 +255,62 @@ describe('the packed package', () => {
       `npm install --save-dev testcontainers@${packed.manifest.peerDependencies?.testcontainers}`,
     );
   }, 60_000);
+
+  describe('`shakedown init` in a plain `npm init -y` package (CommonJS, no "type": "module")', () => {
+    // A folder of the project with a package.json of its own, as `npm init -y` writes it: the
+    // generated TypeScript config must load although the package is CommonJS.
+    let app: string;
+    const generated = [
+      'shakedown.config.ts',
+      'scenarios/hardening.scenario.ts',
+      'scenarios/graceful-shutdown.scenario.ts',
+      'soak/sessions.soak.ts',
+      '.github/workflows/shakedown.yml',
+    ];
+
+    it('writes a typed config, scenarios, a soak template and a workflow that the project type-checks', async () => {
+      app = path.join(project, 'app');
+      write(app, 'package.json', JSON.stringify({ name: 'app', version: '1.0.0', main: 'index.js' }));
+      copyFileSync(path.join(FIXTURES, 'pets.openapi.yaml'), path.join(app, 'pets.openapi.yaml'));
+      const url = await petsApi();
+      const init = await shakedown(['init', '--spec', 'pets.openapi.yaml', '--target', url], undefined, app);
+      expect(init.code, init.stdout + init.stderr).toBe(0);
+      for (const file of generated) expect(existsSync(path.join(app, file)), file).toBe(true);
+      expect(readFileSync(path.join(app, '.gitignore'), 'utf8')).toContain('reports/');
+      write(app, 'tsconfig.json', tsconfig(['shakedown.config.ts', 'scenarios', 'soak'], true));
+      const tsc = await run(path.join(project, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], {
+        cwd: app,
+        env: envWith(process.execPath),
+      });
+      expect(tsc.code, tsc.stdout + tsc.stderr).toBe(0);
+    }, 180_000);
+
+    it('runs `shakedown contracts` from the generated config: 0 healthy, 1 naming the check on the fault', async () => {
+      const key = { SHAKEDOWN_API_KEY: PETS_API_KEY };
+      const healthy = await shakedown(['contracts', '--target', await petsApi()], undefined, app, key);
+      expect(healthy.code, healthy.stdout + healthy.stderr).toBe(0);
+      const faulty = await shakedown(
+        ['contracts', '--target', await petsApi(['age-as-text'])],
+        undefined,
+        app,
+        key,
+      );
+      expect(faulty.code, faulty.stdout + faulty.stderr).toBe(1);
+      const summary = JSON.parse(
+        readFileSync(path.join(app, 'reports/latest/summary.json'), 'utf8'),
+      ) as RunSummary;
+      expect(failedIds(summary)).toEqual(['contract.response-schema']);
+    }, 120_000);
+
+    it('refuses to run again over the files it wrote: exit 2, SHK_INIT_EXISTS, nothing changed', async () => {
+      const before = generated.map((file) => readFileSync(path.join(app, file), 'utf8'));
+      const again = await shakedown(['init', '--spec', 'pets.openapi.yaml'], undefined, app);
+      expect(again.code).toBe(2);
+      expect(again.stderr).toContain('SHK_INIT_EXISTS');
+      expect(again.stderr).toContain('shakedown.config.ts');
+      expect(generated.map((file) => readFileSync(path.join(app, file), 'utf8'))).toEqual(before);
+    }, 60_000);
+  });
 
   describe('on Node 22.18, the oldest Node it claims', () => {
     it('runs `shakedown contracts`: 0 healthy, 1 on the fault', async () => {
