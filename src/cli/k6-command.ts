@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_CONFIG_FILE, type LoadedConfig, loadConfig } from '../config/resolve.ts';
+import { configSchema } from '../config/schema.ts';
 import { ExitCode, type ExitCodeValue, ShakedownError } from '../errors.ts';
 import { exportK6, mergeThresholdEntries } from '../k6/export.ts';
 import { importK6Results } from '../k6/import.ts';
-import { loadSection } from '../k6/mix.ts';
 import { DEFAULT_TOLERANCES } from '../report/baseline/config.ts';
 import { loadBaseline } from '../report/baseline/load.ts';
 import { Redactor } from '../report/redact.ts';
@@ -58,7 +58,8 @@ async function importCommand(
   const loaded: LoadedConfig | null =
     args.flags.config || existsSync(path.resolve(configFile)) ? await loadConfig(args.flags) : null;
   const config = loaded?.config;
-  const load = loadSection(config?.load);
+  // Without a config, the load section's defaults (5 s windows, no warm-up).
+  const load = config?.load ?? configSchema.parse({}).load;
   const outcome = await importK6Results({
     files: files.map((f) => path.resolve(f)),
     outDir: path.resolve(loaded?.rootDir ?? process.cwd(), args.flags.out ?? config?.out ?? 'reports'),
@@ -66,7 +67,7 @@ async function importCommand(
     warmupSec: load.warmupSec,
     thresholds: mergeThresholdEntries(
       await soakScriptThresholds(loaded),
-      mergeThresholdEntries(config?.thresholds ?? {}, load.thresholds),
+      mergeThresholdEntries(config?.thresholds ?? {}, load.thresholds ?? {}),
     ),
     profile: args.flags.profile ?? config?.profile ?? 'full',
     target: { baseUrl: config?.target.baseUrl ?? '(k6)', stack: 'url' },

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LoadedConfig } from '../config/resolve.ts';
 import { ShakedownError } from '../errors.ts';
+import { resolveRequestMix } from '../load/mix.ts';
 import {
   compileThresholds,
   mergeThresholds,
@@ -15,7 +16,6 @@ import { bundleScripts } from './bundle.ts';
 import { contractOperations, contractsScript, withValidatorNames } from './contracts-script.ts';
 import { LOAD_METRICS, loadScript } from './load-script.ts';
 import { operatorManifest } from './manifest.ts';
-import { loadSection, resolveRequestMix } from './mix.ts';
 import { exportReadme } from './readme.ts';
 import { metricBase } from './script-parts.ts';
 import { soakScript } from './soak-script.ts';
@@ -73,10 +73,9 @@ export async function exportK6(loaded: LoadedConfig, options: ExportOptions): Pr
     ? await loadSpec(path.resolve(rootDir, specFile), { displayRoot: rootDir })
     : null;
 
-  const load = loadSection(config.load);
   files['load.ts'] = loadScript({
-    load,
-    mix: resolveRequestMix(load, spec),
+    load: config.load,
+    mix: resolveRequestMix(config, spec).routes,
     thresholds: config.thresholds,
     ...target,
     source,

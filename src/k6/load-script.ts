@@ -1,6 +1,6 @@
-import type { AuthConfig } from '../config/schema.ts';
+import type { AuthConfig, LoadConfig } from '../config/schema.ts';
+import type { ResolvedRoute } from '../load/mix.ts';
 import type { ThresholdEntry } from '../metrics/threshold-set.ts';
-import type { LoadSection, MixRoute } from './mix.ts';
 import { literal, metricBase, targetPreamble, thresholdNotes, toK6Thresholds } from './script-parts.ts';
 
 /** Metrics k6 records for HTTP load, by their Shakedown names (dropped_requests is k6's dropped_iterations). */
@@ -12,8 +12,8 @@ export const LOAD_METRICS: ReadonlySet<string> = new Set([
 ]);
 
 export interface LoadScriptInput {
-  load: LoadSection;
-  mix: MixRoute[];
+  load: LoadConfig;
+  mix: readonly ResolvedRoute[];
   /** Top-level `config.thresholds`; the ones on load metrics apply to the load too. */
   thresholds: Readonly<Record<string, readonly ThresholdEntry[]>>;
   auth: AuthConfig | undefined;
@@ -26,7 +26,12 @@ export function loadThresholds(input: Pick<LoadScriptInput, 'load' | 'thresholds
   const fromTop = Object.fromEntries(
     Object.entries(input.thresholds).filter(([key]) => LOAD_METRICS.has(metricBase(key))),
   );
-  return { ...fromTop, ...input.load.thresholds };
+  return { ...fromTop, ...(input.load.thresholds ?? {}) };
+}
+
+/** What a k6 request needs of a route: the load engine's template and operation stay behind. */
+function k6Route({ name, method, path, body, headers, weight }: ResolvedRoute) {
+  return { name, method, path, ...(body === undefined ? {} : { body }), headers, weight };
 }
 
 /** k6 wants an integer rate: 2.5/s is 5 per 2 s. */
@@ -39,7 +44,7 @@ export function k6Rate(ratePerSec: number): { rate: number; timeUnit: string } {
   return { rate: Math.round(ratePerSec), timeUnit: '1s' };
 }
 
-export function loadScenario(load: LoadSection): Record<string, unknown> {
+export function loadScenario(load: LoadConfig): Record<string, unknown> {
   const vus = load.connections * load.pipelining;
   if (load.stages) {
     return {
@@ -95,7 +100,7 @@ interface Route {
   weight: number;
 }
 
-const ROUTES: Route[] = ${literal(input.mix)};
+const ROUTES: Route[] = ${literal(input.mix.map(k6Route))};
 const TOTAL_WEIGHT = ROUTES.reduce((sum, route) => sum + route.weight, 0);
 
 ${thresholdNotes(k6.notes)}export const options: Options = ${literal(options)};

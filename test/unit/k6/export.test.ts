@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { type LoadedConfig, loadConfig } from '../../../src/config/resolve.ts';
+import { configSchema } from '../../../src/config/schema.ts';
 import { exportK6 } from '../../../src/k6/export.ts';
 import { REPO_ROOT, tempDir } from '../../helpers/cli.ts';
 
@@ -169,7 +170,12 @@ describe('shakedown k6 export', () => {
       config: {
         ...reference.config,
         target: { ...reference.config.target, auth: { type: 'bearer', token } },
-        load: { ...SMALL_LOAD, routes: [{ path: '/livez', headers: { authorization: `Bearer ${token}` } }] },
+        load: configSchema.parse({
+          load: {
+            ...SMALL_LOAD,
+            routes: [{ path: '/livez', headers: { authorization: `Bearer ${token}` } }],
+          },
+        }).load,
       },
     } as unknown as LoadedConfig;
     await expect(exportK6(loaded, { outDir: tempDir('shakedown-k6-leak-'), parallelism: 1 })).rejects.toThrow(
