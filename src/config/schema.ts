@@ -133,6 +133,8 @@ const contractsSchema = z.strictObject({
   concurrency: positiveInt.max(64).default(4),
   timeoutMs: positiveInt.default(10_000),
   seed: nonNegativeInt.default(1),
+  /** A body on a response the spec documents without `content` fails instead of warning. */
+  strictBodies: z.boolean().default(false),
 });
 
 const scenariosSchema = z.strictObject({

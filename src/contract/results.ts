@@ -390,6 +390,40 @@ export class ContractResults {
 
 const MAX_LINT_RESULTS = 50;
 
+/**
+ * A spec-lint finding for the responses that came back with a body the spec documents no `content`
+ * for: which ones to document (they are warnings of `contract.content-type` unless strictBodies).
+ */
+export function undocumentedBodyLint(spec: ApiSpec, run: ContractRun): CheckResult[] {
+  const found = new Map<string, { operation: string; status: string; mediaType: string | null }>();
+  for (const [op, observations] of run.observations) {
+    for (const o of observations) {
+      const documented = o.findings?.documented;
+      const response = o.exchange.response;
+      if (!documented || !response || documented.content?.length || response.body.length === 0) continue;
+      const key = `${op.method} ${op.path} ${documented.key}`;
+      if (!found.has(key))
+        found.set(key, {
+          operation: `${op.method} ${op.path}`,
+          status: documented.key,
+          mediaType: response.headers['content-type'] ?? null,
+        });
+    }
+  }
+  if (found.size === 0) return [];
+  const listed = [...found.values()];
+  const names = listed.map((r) => `${r.operation} → ${r.status}${r.mediaType ? ` (${r.mediaType})` : ''}`);
+  return [
+    {
+      id: 'contract.spec-lint',
+      title: `spec lint: responses with a body the spec does not document (${listed.length})`,
+      verdict: 'warn',
+      message: `document a content (media type and schema) for: ${names.slice(0, MAX_LISTED_FAILURES).join('; ')}${names.length > MAX_LISTED_FAILURES ? `; and ${names.length - MAX_LISTED_FAILURES} more in the evidence` : ''}. Their bodies are not validated until then.`,
+      evidence: { rule: 'undocumented-response-body', file: spec.displayFile, responses: listed },
+    },
+  ];
+}
+
 export function lintResults(spec: ApiSpec, findings: readonly LintFinding[]): CheckResult[] {
   if (findings.length === 0) {
     return [

@@ -179,7 +179,11 @@ export class ContractRun {
           body: response.body,
           truncated: response.bodyTruncated,
         },
-        { extraStatuses: hooks.expectStatuses, method: options.method },
+        {
+          extraStatuses: hooks.expectStatuses,
+          method: options.method,
+          strictBodies: this.#ctx.config.contracts.strictBodies,
+        },
       );
       if (response.status < 400 && (kind === 'positive' || kind === 'link')) {
         await this.#learn(op, prepared, observation, hooks, hookCtx);
