@@ -135,6 +135,16 @@ const contractsSchema = z.strictObject({
   seed: nonNegativeInt.default(1),
   /** A body on a response the spec documents without `content` fails instead of warning. */
   strictBodies: z.boolean().default(false),
+  /**
+   * Auth the spec does not declare: with `required`, every operation without `security` must answer
+   * 401/403 without credentials, except those matching an `except` glob ('GET /health*').
+   */
+  auth: z
+    .strictObject({
+      required: z.boolean(),
+      except: z.array(z.string().min(1)).optional(),
+    })
+    .optional(),
 });
 
 const scenariosSchema = z.strictObject({

@@ -300,12 +300,15 @@ export class ContractResults {
 
   #auth(op: Operation, observations: Observation[]): CheckResult {
     const title = `${opTitle(op)}: auth enforced`;
-    if (op.security.length === 0)
+    const { security, fromConfig, exceptedBy } = this.#run.authOf(op);
+    if (security.length === 0)
       return {
         id: 'contract.auth-enforced',
         title,
         verdict: 'skip',
-        message: 'the operation is public (no security requirement)',
+        message: exceptedBy
+          ? `the operation is public (contracts.auth.except: '${exceptedBy}')`
+          : 'the operation is public (no security requirement)',
         evidence: { operation: opInfo(op) },
       };
     const attempts = observations.filter((o) => o.kind === 'no-credentials' || o.kind === 'bad-credentials');
@@ -317,7 +320,9 @@ export class ContractResults {
       }));
     if (problems.length > 0)
       return this.#failure('contract.auth-enforced', title, op, attempts.length, problems);
-    const schemes = op.security.map((alt) => alt.map((s) => s.name).join('+')).join(' or ');
+    const schemes = fromConfig
+      ? 'credentials, per contracts.auth'
+      : security.map((alt) => alt.map((s) => s.name).join('+')).join(' or ');
     return {
       id: 'contract.auth-enforced',
       title,
