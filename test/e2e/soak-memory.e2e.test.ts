@@ -38,9 +38,6 @@ async function soakMemoryService(mode: 'plateau' | 'leak') {
   const result = await runCli(['soak', '--quiet'], { cwd: dir, timeoutMs: 150_000 });
   const summary = readSummary(latestRunDir(path.join(dir, 'reports')));
   const [leak] = checksWithId(summary, 'soak.memory-leak');
-  console.log(
-    `${mode}: ${leak?.verdict}: ${leak?.message} ${JSON.stringify(leak?.evidence?.bytesPer1000Events)}`,
-  );
   return { ...result, leak, explain: `${result.stderr}\n${leak?.verdict}: ${leak?.message}` };
 }
 
