@@ -42,6 +42,12 @@ export class SegmentedTrend {
   }
 }
 
+/** Events acknowledged per minute in the first and the last third of the steady state. */
+export interface ThirdsWork {
+  earlyPerMin: number;
+  latePerMin: number;
+}
+
 /** A fitted trend as evidence: slope with its 95 % CI, R², growth over the span. */
 export interface TrendSummary {
   samples: number;
@@ -93,13 +99,14 @@ export function summarize(fit: TrendFit): TrendSummary {
  * bounded cache warming up) grows fast first and then levels off. So the whole-span trend must be
  * over both bounds (slope, and growth against the baseline) with a CI above zero, and then the last
  * third decides: still over the slope bound, CI above zero and not decelerating (≥ settleRatio of
- * the first third's slope) is a leak; within the bound is settled; decelerating but still over it
+ * the first third's slope, per event when the work per third is known) is a leak; within the bound is settled; decelerating but still over it
  * is `warn`, with the run length that would tell.
  */
 export function judgeSignal(
   series: SegmentedTrend,
   label: string,
   bounds: LeakBounds,
+  work?: ThirdsWork,
 ): SignalJudgement | null {
   const wholeFit = series.whole.fit();
   if (!wholeFit) return null;
@@ -112,8 +119,14 @@ export function judgeSignal(
     whole.slopeBytesPerMin > bounds.maxSlopeBytesPerMin &&
     whole.growthPct > bounds.maxGrowthPct &&
     whole.ci95[0] > 0;
+  // A leak grows with the work done: slower traffic in the last third slows a leak down as well, so
+  // the ratio compares growth per unit of work when the work per third is known.
+  const workRatio =
+    work && work.earlyPerMin > 0 && work.latePerMin > 0 ? work.latePerMin / work.earlyPerMin : 1;
   const lateToEarly =
-    early && late && early.slopeBytesPerMin > 0 ? late.slopeBytesPerMin / early.slopeBytesPerMin : null;
+    early && late && early.slopeBytesPerMin > 0
+      ? late.slopeBytesPerMin / early.slopeBytesPerMin / workRatio
+      : null;
   const base = { label, ...whole, leaking, early, late, lateToEarly };
   const bound = `${mib(bounds.maxSlopeBytesPerMin)} MiB/min and ${bounds.maxGrowthPct}% growth`;
   if (!leaking) return { ...base, verdict: 'pass', reason: `within the bound ${bound}` };

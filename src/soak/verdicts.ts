@@ -9,6 +9,7 @@ import {
   SegmentedTrend,
   type SignalJudgement,
   signed,
+  type ThirdsWork,
 } from './leak.ts';
 import type { SoakPlan } from './plan.ts';
 import type { ReplicaOrigin, ResourceSample, ResourceSource } from './server-resources.ts';
@@ -107,6 +108,8 @@ export class SoakJudge {
   /** Work done in the steady state, to express memory growth per unit of work. */
   #steadyEvents = 0;
   #steadySessions = 0;
+  /** Events and minutes in the first and last thirds of the steady state (see SegmentedTrend). */
+  readonly #thirds = { earlyEvents: 0, earlyMin: 0, lateEvents: 0, lateMin: 0 };
 
   constructor(plan: SoakPlan) {
     this.#plan = plan;
@@ -156,6 +159,7 @@ export class SoakJudge {
     if (!phase.steady) return;
     this.#steadyWindows += 1;
     this.#steadyEvents += window.counter('events_acked') ?? 0;
+    this.#countThirds(window);
     this.#steadySessions += window.counter('sessions_started') ?? 0;
     this.#judgeSessionsHeld(window, note);
     this.#keepForDrift(window);
@@ -178,6 +182,26 @@ export class SoakJudge {
       this.#generatorHealthy(),
       this.#sessionsHeld(totals),
     ];
+  }
+
+  #countThirds(window: MergedWindow): void {
+    const spanMin = (this.#plan.steadyToMs - this.#plan.steadyFromMs) / 60_000;
+    const midMin = ((window.startMs + window.endMs) / 2 - this.#plan.steadyFromMs) / 60_000;
+    const minutes = (window.endMs - window.startMs) / 60_000;
+    const events = window.counter('events_acked') ?? 0;
+    if (midMin <= spanMin / 3) {
+      this.#thirds.earlyEvents += events;
+      this.#thirds.earlyMin += minutes;
+    } else if (midMin >= (spanMin * 2) / 3) {
+      this.#thirds.lateEvents += events;
+      this.#thirds.lateMin += minutes;
+    }
+  }
+
+  #thirdsWork(): ThirdsWork | undefined {
+    const { earlyEvents, earlyMin, lateEvents, lateMin } = this.#thirds;
+    if (earlyMin === 0 || lateMin === 0) return undefined;
+    return { earlyPerMin: earlyEvents / earlyMin, latePerMin: lateEvents / lateMin };
   }
 
   #newSeries(): MemorySeries {
@@ -374,9 +398,10 @@ export class SoakJudge {
    */
   #judgeMemory(memory: MemorySeries): MemoryVerdict | null {
     const bounds = this.#plan.leak;
-    const rss = judgeSignal(memory.rss, 'RSS', bounds);
+    const work = this.#thirdsWork();
+    const rss = judgeSignal(memory.rss, 'RSS', bounds, work);
     if (!rss) return null;
-    const retained = judgeSignal(memory.retained, memory.heapLabel, bounds);
+    const retained = judgeSignal(memory.retained, memory.heapLabel, bounds, work);
     const verdict = retained ? milder(rss.verdict, retained.verdict) : rss.verdict;
     const describe = (t: SignalJudgement) =>
       `${t.label} ${signed(t.slopeBytesPerMin / MiB)} MiB/min (95% CI ${signed(t.ci95[0] / MiB)}…${signed(t.ci95[1] / MiB)}, R² ${t.r2.toFixed(2)}), ${signed(t.growthPct)}% over ${t.minutes.toFixed(1)} min: ${t.reason}`;

@@ -57,6 +57,18 @@ describe('soak.memory-leak statistics on recorded series', () => {
     expect(verdict.verdict, verdict.reason).toBe('fail');
   });
 
+  it('compares growth per event: a leak whose traffic halved in the last third still fails', () => {
+    // 8 MiB/min while 1,500 events/min arrive, then half the traffic and half the growth.
+    const bytesAt = (sec: number) =>
+      40 * MiB + (8 * MiB * Math.min(sec, 80)) / 60 + (4 * MiB * Math.max(0, sec - 80)) / 60;
+    const series = new SegmentedTrend(2);
+    for (let sec = 0; sec <= 120; sec += 1) series.add(sec / 60, bytesAt(sec) + jitter(sec, 0.2 * MiB));
+    expect(judgeSignal(series, 'RSS', DEFAULTS)?.verdict).toBe('warn');
+    const perEvent = judgeSignal(series, 'RSS', DEFAULTS, { earlyPerMin: 1500, latePerMin: 750 })!;
+    expect(perEvent.verdict, perEvent.reason).toBe('fail');
+    expect(perEvent.lateToEarly).toBeCloseTo(1, 1);
+  });
+
   it('keeps the configured bounds: a 2 MiB/min growth passes under maxSlopeBytesPerMin 4 MiB', () => {
     const leak = (sec: number) => 10 * MiB + (2 * MiB * sec) / 60;
     expect(judge(60, leak).verdict).toBe('fail');
