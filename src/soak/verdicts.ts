@@ -78,8 +78,8 @@ interface MemoryVerdict {
   rss: SignalJudgement;
   retained: SignalJudgement | null;
   verdict: LeakVerdict;
-  /** The signal the verdict rests on: the heap where the target exposes one, else RSS. */
-  judged: 'heap' | 'rss';
+  /** The signals the verdict rests on: RSS, and the heap as well where the target exposes one. */
+  judged: 'heap and rss' | 'rss';
   summary: string;
 }
 
@@ -420,7 +420,7 @@ export class SoakJudge {
       rss,
       retained,
       verdict,
-      judged: retained ? 'heap' : 'rss',
+      judged: retained ? 'heap and rss' : 'rss',
       summary: `${trends.join('; ')}. Verdict: ${conclusion}`,
     };
   }
