@@ -98,7 +98,7 @@ export function summarize(fit: TrendFit): TrendSummary {
  * A leak keeps growing; a service settling (allocator arenas, per-connection buffers under churn, a
  * bounded cache warming up) grows fast first and then levels off. So the whole-span trend must be
  * over both bounds (slope, and growth against the baseline) with a CI above zero, and then the last
- * third decides: still over the slope bound, CI above zero and not decelerating (≥ settleRatio of
+ * third decides: still over both bounds at its own rate, CI above zero, and not decelerating (≥ settleRatio of
  * the first third's slope, per event when the work per third is known) is a leak; within the bound is settled; decelerating but still over it
  * is `warn`, with the run length that would tell.
  */
@@ -137,7 +137,14 @@ export function judgeSignal(
       reason: `exceeds the bound ${bound} (too few samples to compare the first and last thirds)`,
     };
   const lateRate = `last third ${signed(late.slopeBytesPerMin / MiB)} MiB/min vs first third ${signed(early.slopeBytesPerMin / MiB)} MiB/min`;
-  if (late.slopeBytesPerMin <= bounds.maxSlopeBytesPerMin || late.ci95[0] <= 0)
+  // The last third's rate, kept up for as long as this run, must break both bounds as well.
+  const lateGrowthPct =
+    whole.baselineBytes > 0 ? ((late.slopeBytesPerMin * whole.minutes) / whole.baselineBytes) * 100 : 0;
+  if (
+    late.slopeBytesPerMin <= bounds.maxSlopeBytesPerMin ||
+    late.ci95[0] <= 0 ||
+    lateGrowthPct <= bounds.maxGrowthPct
+  )
     return { ...base, verdict: 'pass', reason: `grew, then settled: ${lateRate}, within ${bound}` };
   if (lateToEarly === null || lateToEarly >= bounds.settleRatio)
     return { ...base, verdict: 'fail', reason: `exceeds the bound ${bound} and keeps growing: ${lateRate}` };

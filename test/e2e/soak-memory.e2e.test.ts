@@ -38,7 +38,7 @@ async function soakMemoryService(mode: 'plateau' | 'leak') {
   const result = await runCli(['soak', '--quiet'], { cwd: dir, timeoutMs: 150_000 });
   const summary = readSummary(latestRunDir(path.join(dir, 'reports')));
   const [leak] = checksWithId(summary, 'soak.memory-leak');
-  return { ...result, leak, explain: `${result.stderr}\n${leak?.verdict}: ${leak?.message}` };
+  return { ...result, leak, explain: `${leak?.verdict}: ${leak?.message}\n${result.stderr}` };
 }
 
 describe('soak.memory-leak on a service that settles and on one that leaks', () => {
