@@ -98,9 +98,10 @@ export function summarize(fit: TrendFit): TrendSummary {
  * A leak keeps growing; a service settling (allocator arenas, per-connection buffers under churn, a
  * bounded cache warming up) grows fast first and then levels off. So the whole-span trend must be
  * over both bounds (slope, and growth against the baseline) with a CI above zero, and then the last
- * third decides: still over both bounds at its own rate, CI above zero, and not decelerating (≥ settleRatio of
- * the first third's slope, per event when the work per third is known) is a leak; within the bound is settled; decelerating but still over it
- * is `warn`, with the run length that would tell.
+ * third decides: still over both bounds at its own rate, CI above zero, and not decelerating
+ * (≥ settleRatio of the first third's slope, per event when the work per third is known) is a
+ * leak; within the bounds is settled; decelerating but still over them is `warn`, with the run
+ * length that would tell.
  */
 export function judgeSignal(
   series: SegmentedTrend,
