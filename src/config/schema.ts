@@ -133,6 +133,18 @@ const contractsSchema = z.strictObject({
   concurrency: positiveInt.max(64).default(4),
   timeoutMs: positiveInt.default(10_000),
   seed: nonNegativeInt.default(1),
+  /** A body on a response the spec documents without `content` fails instead of warning. */
+  strictBodies: z.boolean().default(false),
+  /**
+   * Auth the spec does not declare: with `required`, every operation without `security` must answer
+   * 401/403 without credentials, except those matching an `except` glob ('GET /health*').
+   */
+  auth: z
+    .strictObject({
+      required: z.boolean(),
+      except: z.array(z.string().min(1)).optional(),
+    })
+    .optional(),
 });
 
 const scenariosSchema = z.strictObject({
@@ -165,9 +177,17 @@ export const soakTuningShape = {
   maxLostRate: z.number().min(0).max(1).optional(),
   /** soak.no-unexpected-disconnects: disconnects the script did not ask for. */
   maxUnexpectedDisconnects: nonNegativeInt.optional(),
-  /** soak.memory-leak: fails when the slope exceeds the first and the growth over the run the second. */
+  /**
+   * soak.memory-leak: fails when the slope exceeds the first and the growth over the run the second,
+   * and the last third of the steady state still grows at ≥ `settleRatio` of the first third's rate
+   * (less is settling: `warn` while still over the slope bound, else pass).
+   */
   leak: z
-    .strictObject({ maxSlopeBytesPerMin: positiveNumber.optional(), maxGrowthPct: positiveNumber.optional() })
+    .strictObject({
+      maxSlopeBytesPerMin: positiveNumber.optional(),
+      maxGrowthPct: positiveNumber.optional(),
+      settleRatio: z.number().gt(0).max(1).optional(),
+    })
     .optional(),
   /** soak.latency-drift: last-fifth p95 over first-fifth p95, and the absolute change. */
   drift: z

@@ -6,7 +6,7 @@ import { resolveSpecFile } from '../openapi/source.ts';
 import type { SuiteRecorder } from '../report/recorder.ts';
 import { loadContractHooks } from './hooks.ts';
 import { planPhases } from './plan.ts';
-import { ContractResults, lintResults } from './results.ts';
+import { ContractResults, lintResults, undocumentedBodyLint } from './results.ts';
 import { ContractRun } from './run.ts';
 
 /**
@@ -78,6 +78,7 @@ async function exercise(
       await suite.check(result);
   }
   for (const probe of run.methodProbes) await suite.check(results.methodProbe(probe));
+  for (const result of undocumentedBodyLint(spec, run)) await suite.check(result);
   await suite.check(results.summary());
 }
 

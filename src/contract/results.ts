@@ -305,12 +305,15 @@ export class ContractResults {
 
   #auth(op: Operation, observations: Observation[]): CheckResult {
     const title = `${opTitle(op)}: auth enforced`;
-    if (op.security.length === 0)
+    const { security, fromConfig, exceptedBy } = this.#run.authOf(op);
+    if (security.length === 0)
       return {
         id: 'contract.auth-enforced',
         title,
         verdict: 'skip',
-        message: 'the operation is public (no security requirement)',
+        message: exceptedBy
+          ? `the operation is public (contracts.auth.except: '${exceptedBy}')`
+          : 'the operation is public (no security requirement)',
         evidence: { operation: opInfo(op) },
       };
     const attempts = observations.filter((o) => o.kind === 'no-credentials' || o.kind === 'bad-credentials');
@@ -322,7 +325,9 @@ export class ContractResults {
       }));
     if (problems.length > 0)
       return this.#failure('contract.auth-enforced', title, op, attempts.length, problems);
-    const schemes = op.security.map((alt) => alt.map((s) => s.name).join('+')).join(' or ');
+    const schemes = fromConfig
+      ? 'credentials, per contracts.auth'
+      : security.map((alt) => alt.map((s) => s.name).join('+')).join(' or ');
     return {
       id: 'contract.auth-enforced',
       title,
@@ -394,6 +399,40 @@ export class ContractResults {
 }
 
 const MAX_LINT_RESULTS = 50;
+
+/**
+ * A spec-lint finding for the responses that came back with a body the spec documents no `content`
+ * for: which ones to document (they are warnings of `contract.content-type` unless strictBodies).
+ */
+export function undocumentedBodyLint(spec: ApiSpec, run: ContractRun): CheckResult[] {
+  const found = new Map<string, { operation: string; status: string; mediaType: string | null }>();
+  for (const [op, observations] of run.observations) {
+    for (const o of observations) {
+      const documented = o.findings?.documented;
+      const response = o.exchange.response;
+      if (!documented || !response || documented.content?.length || response.body.length === 0) continue;
+      const key = `${op.method} ${op.path} ${documented.key}`;
+      if (!found.has(key))
+        found.set(key, {
+          operation: `${op.method} ${op.path}`,
+          status: documented.key,
+          mediaType: response.headers['content-type'] ?? null,
+        });
+    }
+  }
+  if (found.size === 0) return [];
+  const listed = [...found.values()];
+  const names = listed.map((r) => `${r.operation} → ${r.status}${r.mediaType ? ` (${r.mediaType})` : ''}`);
+  return [
+    {
+      id: 'contract.spec-lint',
+      title: `spec lint: responses with a body the spec does not document (${listed.length})`,
+      verdict: 'warn',
+      message: `document a content (media type and schema) for: ${names.slice(0, MAX_LISTED_FAILURES).join('; ')}${names.length > MAX_LISTED_FAILURES ? `; and ${names.length - MAX_LISTED_FAILURES} more in the evidence` : ''}. Their bodies are not validated until then.`,
+      evidence: { rule: 'undocumented-response-body', file: spec.displayFile, responses: listed },
+    },
+  ];
+}
 
 export function lintResults(spec: ApiSpec, findings: readonly LintFinding[]): CheckResult[] {
   if (findings.length === 0) {

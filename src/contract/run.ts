@@ -4,6 +4,7 @@ import { recordBranches } from '../openapi/branches.ts';
 import type { ApiSpec } from '../openapi/load.ts';
 import type { LinkSpec, Operation, Parameter } from '../openapi/operations.ts';
 import { checkResponse, type ResponseFindings } from '../openapi/response.ts';
+import { type AuthRequirement, authRequirement } from './auth.ts';
 import { garbageCredentials, stripCredentials, withCredential } from './credentials.ts';
 import { positiveRequests } from './generate.ts';
 import type { ContractHookContext, ContractHookRegistry, OperationHookSet } from './hooks.ts';
@@ -92,7 +93,7 @@ export class ContractRun {
     }
     const positives = positiveRequests(this.#spec, op, this.#pool, MAX_EXAMPLES);
     const first = positives[0].request;
-    if (op.security.length > 0) {
+    if (this.authOf(op).security.length > 0) {
       await this.#send(op, hooks, 'no-credentials', 'without credentials', first);
       await this.#send(op, hooks, 'bad-credentials', 'with a garbage credential', first);
     }
@@ -109,6 +110,11 @@ export class ContractRun {
     }
     const unknown = this.#unknownResource(op, first);
     if (unknown) await this.#send(op, hooks, 'unknown-resource', 'a resource that does not exist', unknown);
+  }
+
+  /** The security the operation must enforce: the spec's, or `contracts.auth`'s when it has none. */
+  authOf(op: Operation): AuthRequirement {
+    return authRequirement(op, this.#ctx.config);
   }
 
   /** Link calls whose source answered after their target ran (or whose target runs no more). */
@@ -179,13 +185,28 @@ export class ContractRun {
           body: response.body,
           truncated: response.bodyTruncated,
         },
-        { extraStatuses: hooks.expectStatuses, method: options.method },
+        {
+          extraStatuses: this.#expectedStatuses(op, kind, hooks),
+          method: options.method,
+          strictBodies: this.#ctx.config.contracts.strictBodies,
+        },
       );
       if (response.status < 400 && (kind === 'positive' || kind === 'link')) {
         await this.#learn(op, prepared, observation, hooks, hookCtx);
       }
     }
     this.observations.set(op, [...(this.observations.get(op) ?? []), observation]);
+  }
+
+  /** A 401/403 to a request without valid credentials is expected when only the config declares auth. */
+  #expectedStatuses(
+    op: Operation,
+    kind: RequestKind,
+    hooks: OperationHookSet,
+  ): readonly number[] | undefined {
+    const credentialless = kind === 'no-credentials' || kind === 'bad-credentials';
+    if (!credentialless || !this.authOf(op).fromConfig) return hooks.expectStatuses;
+    return [...(hooks.expectStatuses ?? []), 401, 403];
   }
 
   #options(op: Operation, kind: RequestKind, request: ContractRequest) {
@@ -196,10 +217,10 @@ export class ContractRun {
       this.#ctx.config.contracts.timeoutMs,
     );
     if (kind !== 'no-credentials' && kind !== 'bad-credentials') return { options };
-    const schemes = op.security.flat();
-    const stripped = stripCredentials(options, schemes);
+    const { security } = this.authOf(op);
+    const stripped = stripCredentials(options, security.flat());
     if (kind === 'no-credentials') return { options: stripped };
-    const credential = garbageCredentials(op.security[0][0], this.#rng);
+    const credential = garbageCredentials(security[0][0], this.#rng);
     const literalHeaders = credential.in === 'header' ? { [credential.name]: credential.value } : undefined;
     return { options: withCredential(stripped, credential), literalHeaders };
   }

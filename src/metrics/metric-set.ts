@@ -56,7 +56,9 @@ export class MetricSet {
       seen = new Set();
       this.#labelValues.set(key, seen);
     }
-    const clean = value.replace(/[{}\n]/g, ' ').slice(0, 80);
+    // Braces stay: a route keeps its path template (`POST /things/{id}/close`); the name is still
+    // read as everything up to the first `{`, the label up to the last `}`.
+    const clean = value.replace(/\n/g, ' ').slice(0, 80);
     if (!seen.has(clean) && seen.size >= MAX_LABEL_VALUES) return `${name}{${label}=other}`;
     seen.add(clean);
     return `${name}{${label}=${clean}}`;

@@ -41,6 +41,11 @@ export interface CheckResponseOptions {
   extraStatuses?: readonly number[];
   /** HEAD responses carry no body whatever the spec says. */
   method?: string;
+  /**
+   * A body on a response the spec documents without `content` fails instead of warning
+   * (`contracts.strictBodies`). 204, 205 and 304 may never carry one, strict or not.
+   */
+  strictBodies?: boolean;
 }
 
 /**
@@ -73,32 +78,38 @@ export function checkResponse(
     return findings;
   }
   findings.documented = documented;
-  checkBody(spec, documented, response, findings, options.method === 'HEAD');
+  checkBody(spec, documented, response, findings, options);
   checkHeaders(spec, documented, response, findings);
   return findings;
 }
+
+/** Statuses HTTP forbids a body on (RFC 9110 §15.3.5, §15.3.6, §15.4.5). */
+const NO_BODY_STATUSES = new Set([204, 205, 304]);
 
 function checkBody(
   spec: ApiSpec,
   documented: ResponseSpec,
   response: ObservedResponse,
   findings: ResponseFindings,
-  head: boolean,
+  options: CheckResponseOptions,
 ): void {
   const size = typeof response.body === 'string' ? Buffer.byteLength(response.body) : response.body.length;
   const contentType = response.headers['content-type'];
   const where = `for ${documented.key === String(response.status) ? response.status : `${response.status} (${documented.key})`}`;
   if (!documented.content?.length) {
     if (size > 0) {
+      // Describing a response without `content` is how many frameworks document an error body
+      // (FastAPI's `responses={404: {...}}`): the body is undocumented, not wrong.
+      const never = NO_BODY_STATUSES.has(response.status);
       add(
-        findings.failures,
+        never || options.strictBodies ? findings.failures : findings.warnings,
         'content-type',
-        `the spec documents no body ${where}, but the response has ${size} bytes${contentType ? ` of ${contentType}` : ''}`,
+        `the spec documents no body ${where}, but the response has ${size} bytes${contentType ? ` of ${contentType}` : ''}${never ? ` (a ${response.status} never carries one)` : ''}`,
       );
     }
     return;
   }
-  if (head) return;
+  if (options.method === 'HEAD') return;
   const keys = documented.content.map((c) => c.mediaType);
   if (!contentType) {
     if (size > 0)

@@ -126,7 +126,10 @@ export interface EmitOptions {
    * checked for order. Emits without `seq` (control messages) are not.
    */
   seq?: number;
-  /** The intended send time (a tick's `intendedAt`); default: now. */
+  /**
+   * The intended send time (a tick's `intendedAt`); default: now. Latency counts from it, or from
+   * the actual send when that came first (a timer that fired early).
+   */
   intendedAt?: number;
   /** Default: the soak's `ackTimeoutMs`. */
   timeoutMs?: number;

@@ -94,7 +94,7 @@ export class InstrumentedSocket implements SoakSocket {
     return new Promise<AckResult<T>>((resolve) => {
       const entry: PendingAck = {
         seq,
-        intendedAt: options.intendedAt ?? now,
+        intendedAt: sendOrigin(options.intendedAt, now),
         deadline: now + (options.timeoutMs ?? this.#host.ackTimeoutMs),
         done: false,
         resolve: resolve as PendingAck['resolve'],
@@ -128,7 +128,8 @@ export class InstrumentedSocket implements SoakSocket {
     return new Promise<T | undefined>((resolve) => {
       waiters.push({
         match: toPredicate(match) as (payload: unknown) => boolean,
-        intendedAt: options.intendedAt,
+        intendedAt:
+          options.intendedAt === undefined ? undefined : sendOrigin(options.intendedAt, this.#host.now()),
         metric: options.metric ?? 'reply_latency_ms',
         deadline: this.#host.now() + (timeoutMs ?? this.#host.ackTimeoutMs),
         resolve: resolve as (payload: unknown) => void,
@@ -276,4 +277,14 @@ function toPredicate(match: unknown): (payload: unknown) => boolean {
     for (const [key, value] of entries) if (record[key] !== value) return false;
     return true;
   };
+}
+
+/**
+ * Where a latency counts from: the intended send time, so a late send (a stalled generator) still
+ * counts against the target, but never after the actual send: a timer that fired early (timers
+ * round to the loop's millisecond clock) would otherwise shorten the latency, down to a negative
+ * value clamped to the histogram's floor.
+ */
+function sendOrigin(intendedAt: number | undefined, sentAt: number): number {
+  return intendedAt === undefined ? sentAt : Math.min(intendedAt, sentAt);
 }

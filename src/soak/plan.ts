@@ -19,7 +19,7 @@ export interface SoakPlan {
   ackTimeoutMs: number;
   maxLostRate: number;
   maxUnexpectedDisconnects: number;
-  leak: { maxSlopeBytesPerMin: number; maxGrowthPct: number };
+  leak: { maxSlopeBytesPerMin: number; maxGrowthPct: number; settleRatio: number };
   drift: { maxFactor: number; minDeltaMs: number };
   generator: { maxEventLoopP99Ms: number; maxCpuPct: number; maxOverloadedWindowsPct: number };
   sessionsHeldPct: number;
@@ -59,7 +59,11 @@ export function resolvePlan(script: SoakOptions, config: SoakConfig, workersFlag
     ackTimeoutMs: pick('ackTimeoutMs') ?? 5000,
     maxLostRate: pick('maxLostRate') ?? 0,
     maxUnexpectedDisconnects: pick('maxUnexpectedDisconnects') ?? 0,
-    leak: { maxSlopeBytesPerMin: leak.maxSlopeBytesPerMin ?? MiB, maxGrowthPct: leak.maxGrowthPct ?? 10 },
+    leak: {
+      maxSlopeBytesPerMin: leak.maxSlopeBytesPerMin ?? MiB,
+      maxGrowthPct: leak.maxGrowthPct ?? 10,
+      settleRatio: leak.settleRatio ?? 0.6,
+    },
     drift: { maxFactor: drift.maxFactor ?? 1.5, minDeltaMs: drift.minDeltaMs ?? 5 },
     generator: {
       maxEventLoopP99Ms: generator.maxEventLoopP99Ms ?? 50,

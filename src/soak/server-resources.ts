@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { HttpClient } from '../http/client.ts';
-import { parsePrometheusText, promValue } from '../metrics/prometheus.ts';
+import { type PromSample, parsePrometheusText, promValue } from '../metrics/prometheus.ts';
 import type { StackHandle } from '../stack/types.ts';
 
 export interface ResourceSample {
@@ -8,6 +8,8 @@ export interface ResourceSample {
   atMs: number;
   rssBytes?: number;
   heapBytes?: number;
+  /** The metric `heapBytes` came from, for the leak verdict's message. */
+  heapMetric?: string;
   /** Memory outside the JS heap held by JS objects (Buffers, ArrayBuffers). */
   externalBytes?: number;
   eventLoopLagMs?: number;
@@ -168,7 +170,7 @@ function prometheusSampler(http: HttpClient, pathOrUrl: string): ResourceSampler
       const sample: ResourceSample = {
         atMs,
         rssBytes,
-        heapBytes: promValue(samples, 'nodejs_heap_size_used_bytes'),
+        ...heapOf(samples),
         externalBytes: promValue(samples, 'nodejs_external_memory_bytes'),
         eventLoopLagMs: lag === undefined ? undefined : lag * 1000,
         openSockets: promValue(samples, 'voice_api_open_sockets'),
@@ -181,6 +183,24 @@ function prometheusSampler(http: HttpClient, pathOrUrl: string): ResourceSampler
       return sample;
     },
   };
+}
+
+/**
+ * The heap the target's runtime reports, by the first metric it exposes: Node's prom-client, Go's
+ * client_golang, the JVM's (Micrometer or the Prometheus hotspot exports, summed over heap pools).
+ * Python's prometheus_client reports only process memory (RSS), so a Python target has no heap.
+ */
+export function heapOf(samples: readonly PromSample[]): { heapBytes?: number; heapMetric?: string } {
+  for (const name of ['nodejs_heap_size_used_bytes', 'go_memstats_heap_alloc_bytes']) {
+    const value = promValue(samples, name);
+    if (value !== undefined) return { heapBytes: value, heapMetric: name };
+  }
+  for (const name of ['jvm_memory_used_bytes', 'jvm_memory_bytes_used']) {
+    const heap = samples.filter((s) => s.name === name && s.labels.area === 'heap');
+    if (heap.length > 0)
+      return { heapBytes: heap.reduce((sum, s) => sum + s.value, 0), heapMetric: `${name}{area="heap"}` };
+  }
+  return {};
 }
 
 function pidSampler(stack: StackHandle): ResourceSampler {

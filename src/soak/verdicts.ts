@@ -1,7 +1,16 @@
 import type { MergedWindow, RunTotals } from '../metrics/aggregate.ts';
 import { Histogram, round3 } from '../metrics/histogram.ts';
-import { compareDrift, LinearTrend, monotonicTrend, RISING_Z, type TrendFit } from '../metrics/trend.ts';
+import { compareDrift, monotonicTrend, RISING_Z } from '../metrics/trend.ts';
 import type { CheckResult } from '../report/model.ts';
+import {
+  judgeSignal,
+  type LeakVerdict,
+  milder,
+  SegmentedTrend,
+  type SignalJudgement,
+  signed,
+  type ThirdsWork,
+} from './leak.ts';
 import type { SoakPlan } from './plan.ts';
 import type { ReplicaOrigin, ResourceSample, ResourceSource } from './server-resources.ts';
 
@@ -25,18 +34,29 @@ export interface WindowPhase {
 
 /**
  * One server process's memory over the steady state: RSS sample by sample, and the memory the program
- * holds (JS heap used + external buffers) by its floor in each window, i.e. after the collector ran.
+ * holds (heap used, plus external buffers where reported) by its floor in each window, i.e. after
+ * the collector ran.
  */
 class MemorySeries {
-  readonly rss = new LinearTrend();
-  readonly retained = new LinearTrend();
+  readonly rss: SegmentedTrend;
+  readonly retained: SegmentedTrend;
+  /** The metric the heap came from (`nodejs_heap_size_used_bytes`, `go_memstats_heap_alloc_bytes`, …). */
+  heapMetric: string | undefined;
+  withExternal = false;
   #windowMin: number | undefined;
   #windowMid = 0;
+
+  constructor(spanMin: number) {
+    this.rss = new SegmentedTrend(spanMin);
+    this.retained = new SegmentedTrend(spanMin);
+  }
 
   add(minutes: number, sample: ResourceSample): void {
     if (sample.rssBytes !== undefined) this.rss.add(minutes, sample.rssBytes);
     if (sample.heapBytes !== undefined) {
       const retained = sample.heapBytes + (sample.externalBytes ?? 0);
+      this.heapMetric = sample.heapMetric ?? this.heapMetric ?? 'nodejs_heap_size_used_bytes';
+      this.withExternal ||= sample.externalBytes !== undefined;
       this.#windowMin = Math.min(this.#windowMin ?? Number.POSITIVE_INFINITY, retained);
       this.#windowMid = minutes;
     }
@@ -47,52 +67,19 @@ class MemorySeries {
     this.retained.add(this.#windowMid, this.#windowMin);
     this.#windowMin = undefined;
   }
+
+  get heapLabel(): string {
+    return `held memory (${this.heapMetric}${this.withExternal ? ' + external buffers' : ''}, floor per window)`;
+  }
 }
 
-/** A memory trend judged against the leak bounds (evidence of soak.memory-leak). */
-interface TrendVerdict {
-  label: string;
-  samples: number;
-  minutes: number;
-  slopeBytesPerMin: number;
-  ci95: [number, number];
-  r2: number;
-  baselineBytes: number;
-  growthBytes: number;
-  growthPct: number;
-  /** The fitted line, for drawing: y = interceptBytes + slopeBytesPerMin × minutes after steadyFromMs. */
-  interceptBytes: number;
-  leaking: boolean;
-}
-
-/** A leak is a slope above the bound, a growth above the share of the baseline, and a CI above zero. */
-function judgeTrend(fit: TrendFit | null, label: string, bounds: SoakPlan['leak']): TrendVerdict | null {
-  if (!fit) return null;
-  const minutes = fit.xMax - fit.xMin;
-  const baselineBytes = fit.intercept + fit.slope * fit.xMin;
-  const growthBytes = fit.slope * minutes;
-  const growthPct = baselineBytes > 0 ? (growthBytes / baselineBytes) * 100 : 0;
-  return {
-    label,
-    samples: fit.n,
-    minutes,
-    slopeBytesPerMin: fit.slope,
-    ci95: fit.slopeCi95,
-    r2: fit.r2,
-    baselineBytes,
-    growthBytes,
-    growthPct,
-    interceptBytes: fit.intercept,
-    leaking:
-      fit.slope > bounds.maxSlopeBytesPerMin && growthPct > bounds.maxGrowthPct && fit.slopeCi95[0] > 0,
-  };
-}
-
-/** One process's memory judged: both trends, whether it leaks, and the sentence that says so. */
+/** One process's memory judged: both signals, the verdict, and the sentence that says so. */
 interface MemoryVerdict {
-  rss: TrendVerdict;
-  retained: TrendVerdict | null;
-  leaking: boolean;
+  rss: SignalJudgement;
+  retained: SignalJudgement | null;
+  verdict: LeakVerdict;
+  /** The signals the verdict rests on: RSS, and the heap as well where the target exposes one. */
+  judged: 'heap and rss' | 'rss';
   summary: string;
 }
 
@@ -103,7 +90,7 @@ interface MemoryVerdict {
 export class SoakJudge {
   readonly #plan: SoakPlan;
   /** The target's memory; on a stack with replicas, each replica's instead. */
-  readonly #memory = new MemorySeries();
+  readonly #memory: MemorySeries;
   readonly #replicas = new Map<string, { origin: string; memory: MemorySeries }>();
   #resourceSource: ResourceSource = 'none';
   #resourceOrigin = '';
@@ -120,9 +107,15 @@ export class SoakJudge {
   /** p95 of event_rtt_ms per steady window: one number a window, for the trend test. */
   readonly #p95ByWindow: number[] = [];
   #steadyWindows = 0;
+  /** Work done in the steady state, to express memory growth per unit of work. */
+  #steadyEvents = 0;
+  #steadySessions = 0;
+  /** Events and minutes in the first and last thirds of the steady state (see SegmentedTrend). */
+  readonly #thirds = { earlyEvents: 0, earlyMin: 0, lateEvents: 0, lateMin: 0 };
 
   constructor(plan: SoakPlan) {
     this.#plan = plan;
+    this.#memory = this.#newSeries();
     const plannedSteady = Math.max(1, Math.floor((plan.steadyToMs - plan.steadyFromMs) / plan.windowMs));
     this.#driftKeep = Math.max(1, Math.floor(plannedSteady / 5));
   }
@@ -143,7 +136,7 @@ export class SoakJudge {
     this.#resourceSource = source;
     this.#resourceOrigin = origin;
     this.#replicas.clear();
-    for (const r of replicas) this.#replicas.set(r.service, { origin: r.origin, memory: new MemorySeries() });
+    for (const r of replicas) this.#replicas.set(r.service, { origin: r.origin, memory: this.#newSeries() });
   }
 
   /** Server memory samples in the steady state feed the leak fits, per replica when there are replicas. */
@@ -167,6 +160,9 @@ export class SoakJudge {
     if (phase.afterWarmup) this.#judgeGenerator(window, note);
     if (!phase.steady) return;
     this.#steadyWindows += 1;
+    this.#steadyEvents += window.counter('events_acked') ?? 0;
+    this.#countThirds(window);
+    this.#steadySessions += window.counter('sessions_started') ?? 0;
     this.#judgeSessionsHeld(window, note);
     this.#keepForDrift(window);
     this.#memory.closeWindow();
@@ -188,6 +184,30 @@ export class SoakJudge {
       this.#generatorHealthy(),
       this.#sessionsHeld(totals),
     ];
+  }
+
+  #countThirds(window: MergedWindow): void {
+    const spanMin = (this.#plan.steadyToMs - this.#plan.steadyFromMs) / 60_000;
+    const midMin = ((window.startMs + window.endMs) / 2 - this.#plan.steadyFromMs) / 60_000;
+    const minutes = (window.endMs - window.startMs) / 60_000;
+    const events = window.counter('events_acked') ?? 0;
+    if (midMin <= spanMin / 3) {
+      this.#thirds.earlyEvents += events;
+      this.#thirds.earlyMin += minutes;
+    } else if (midMin >= (spanMin * 2) / 3) {
+      this.#thirds.lateEvents += events;
+      this.#thirds.lateMin += minutes;
+    }
+  }
+
+  #thirdsWork(): ThirdsWork | undefined {
+    const { earlyEvents, earlyMin, lateEvents, lateMin } = this.#thirds;
+    if (earlyMin === 0 || lateMin === 0) return undefined;
+    return { earlyPerMin: earlyEvents / earlyMin, latePerMin: lateEvents / lateMin };
+  }
+
+  #newSeries(): MemorySeries {
+    return new MemorySeries((this.#plan.steadyToMs - this.#plan.steadyFromMs) / 60_000);
   }
 
   #judgeGenerator(window: MergedWindow, note: { startMs: number; endMs: number }): void {
@@ -307,13 +327,15 @@ export class SoakJudge {
     }
     return {
       ...base,
-      verdict: memory.leaking ? 'fail' : 'pass',
+      verdict: memory.verdict,
       message: `${memory.summary}.`,
       evidence: {
         source: this.#resourceSource,
         origin: this.#resourceOrigin,
         bounds: this.#plan.leak,
         steadyFromMs: this.#plan.steadyFromMs,
+        judged: memory.judged,
+        ...this.#perWork(memory),
         rss: memory.rss,
         ...(memory.retained ? { retained: memory.retained } : {}),
       },
@@ -328,18 +350,20 @@ export class SoakJudge {
       samples: memory.rss.n,
       memory: this.#judgeMemory(memory),
     }));
-    const leaking = judged.filter((j) => j.memory?.leaking).map((j) => j.service);
+    const leaking = judged.filter((j) => j.memory?.verdict === 'fail').map((j) => j.service);
+    const settling = judged.filter((j) => j.memory?.verdict === 'warn').map((j) => j.service);
     const evidence = {
       source: this.#resourceSource,
       origin: this.#resourceOrigin,
       bounds: this.#plan.leak,
       steadyFromMs: this.#plan.steadyFromMs,
       leakingReplicas: leaking,
+      settlingReplicas: settling,
       replicas: judged.map(({ service, origin, samples, memory }) => ({
         service,
         origin,
         samples,
-        verdict: memory ? (memory.leaking ? 'fail' : 'pass') : 'skip',
+        verdict: memory ? memory.verdict : 'skip',
         ...(memory ? { rss: memory.rss } : {}),
         ...(memory?.retained ? { retained: memory.retained } : {}),
       })),
@@ -359,10 +383,12 @@ export class SoakJudge {
     const head =
       leaking.length > 0
         ? `${leaking.join(', ')} ${leaking.length === 1 ? 'leaks' : 'leak'}`
-        : `no replica leaks (${judged.filter((j) => j.memory).length} of ${judged.length} judged)`;
+        : settling.length > 0
+          ? `${settling.join(', ')} still settling`
+          : `no replica leaks (${judged.filter((j) => j.memory).length} of ${judged.length} judged)`;
     return {
       ...base,
-      verdict: leaking.length > 0 ? 'fail' : 'pass',
+      verdict: leaking.length > 0 ? 'fail' : settling.length > 0 ? 'warn' : 'pass',
       message: `${head}. ${each.join('. ')}.`,
       evidence,
     };
@@ -370,29 +396,48 @@ export class SoakJudge {
 
   /**
    * RSS is what gets a process killed; the memory the program holds tells a leak from the allocator
-   * or V8 growing its heap in steps early in a run, which RSS alone cannot.
+   * or the runtime growing its heap in steps early in a run, which RSS alone cannot. Where the target
+   * exposes its heap, both must show the leak; a Python service (RSS only) is judged on RSS.
    */
   #judgeMemory(memory: MemorySeries): MemoryVerdict | null {
     const bounds = this.#plan.leak;
-    const rss = judgeTrend(memory.rss.fit(), 'RSS', bounds);
+    const work = this.#thirdsWork();
+    const rss = judgeSignal(memory.rss, 'RSS', bounds, work);
     if (!rss) return null;
-    const retained = judgeTrend(
-      memory.retained.fit(),
-      'held memory (heap used + external, floor per window)',
-      bounds,
-    );
-    const leaking = rss.leaking && (retained === null || retained.leaking);
-    const describe = (t: TrendVerdict) =>
-      `${t.label} ${signed(t.slopeBytesPerMin / MiB)} MiB/min (95% CI ${signed(t.ci95[0] / MiB)}…${signed(t.ci95[1] / MiB)}, R² ${t.r2.toFixed(2)}), ${signed(t.growthPct)}% over ${t.minutes.toFixed(1)} min`;
+    const retained = judgeSignal(memory.retained, memory.heapLabel, bounds, work);
+    const verdict = retained ? milder(rss.verdict, retained.verdict) : rss.verdict;
+    const describe = (t: SignalJudgement) =>
+      `${t.label} ${signed(t.slopeBytesPerMin / MiB)} MiB/min (95% CI ${signed(t.ci95[0] / MiB)}…${signed(t.ci95[1] / MiB)}, R² ${t.r2.toFixed(2)}), ${signed(t.growthPct)}% over ${t.minutes.toFixed(1)} min: ${t.reason}`;
     const bound = `bound ${bounds.maxSlopeBytesPerMin / MiB} MiB/min and ${bounds.maxGrowthPct}% growth`;
     let conclusion: string;
-    if (leaking)
+    if (verdict === 'fail')
       conclusion = `${retained ? 'both exceed' : 'RSS exceeds'} the ${bound}: memory keeps growing`;
-    else if (rss.leaking)
+    else if (verdict === 'warn')
+      conclusion = `still settling: run ≥ ${Math.max(rss.runAtLeastMin ?? 0, retained?.runAtLeastMin ?? 0)} minutes to tell`;
+    else if (retained && rss.leaking && !retained.leaking)
       conclusion = `RSS exceeds the ${bound} but held memory does not: allocator or heap sizing, not a leak`;
-    else conclusion = `within the ${bound}`;
+    else
+      conclusion = `no leak, judged on ${retained ? 'held memory and RSS' : 'RSS (the target exposes no heap metric)'}`;
     const trends = [rss, retained].filter((t) => t !== null).map(describe);
-    return { rss, retained, leaking, summary: `${trends.join('; ')}: ${conclusion}` };
+    return {
+      rss,
+      retained,
+      verdict,
+      judged: retained ? 'heap and rss' : 'rss',
+      summary: `${trends.join('; ')}. Verdict: ${conclusion}`,
+    };
+  }
+
+  /** The judged signal's late growth per unit of work: a leak scales with work, settling does not. */
+  #perWork(memory: MemoryVerdict): Record<string, number> {
+    const signal = memory.retained ?? memory.rss;
+    const slope = (signal.late ?? signal).slopeBytesPerMin;
+    const minutes = (this.#plan.steadyToMs - this.#plan.steadyFromMs) / 60_000;
+    const out: Record<string, number> = {};
+    if (this.#steadyEvents > 0)
+      out.bytesPer1000Events = round3((slope / (this.#steadyEvents / minutes)) * 1000);
+    if (this.#steadySessions > 0) out.bytesPerSession = round3(slope / (this.#steadySessions / minutes));
+    return out;
   }
 
   #latencyDrift(totals: RunTotals): CheckResult {
@@ -501,8 +546,3 @@ export class SoakJudge {
 
 /** Below this many steady windows a trend test cannot reach significance: only the ends are compared. */
 const MIN_TREND_WINDOWS = 4;
-
-function signed(value: number): string {
-  const text = Math.abs(value) >= 10 ? value.toFixed(0) : value.toFixed(2);
-  return value > 0 ? `+${text}` : text;
-}

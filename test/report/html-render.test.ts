@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { suiteCharts } from '../../src/report/html/charts.ts';
+import { rateGroups, suiteCharts } from '../../src/report/html/charts.ts';
 import { jsonForScript } from '../../src/report/html/html.ts';
 import { renderReport } from '../../src/report/html/page.ts';
 import { buildSummary } from '../../src/report/summary.ts';
@@ -196,5 +196,31 @@ describe('contract coverage', () => {
     const doc = renderReport(run);
     expect(doc).toContain('1 of 2 operations exercised; 1 of 3 documented statuses seen');
     expect(doc).toContain('title="201 documented, not seen"');
+  });
+});
+
+describe('rates in the report', () => {
+  it('draws success rates apart from error rates, and unknown rates under a neutral title', () => {
+    expect(
+      rateGroups(['events_lost_rate', 'delivered_rate', 'checkout_failed_rate', 'sampled_rate']),
+    ).toEqual([
+      ['Error rates (% per window)', ['events_lost_rate', 'checkout_failed_rate']],
+      ['Success rates (% per window)', ['delivered_rate']],
+      ['Rates (% per window)', ['sampled_rate']],
+    ]);
+    const suite = {
+      checks: [],
+      intervals: [0, 1, 2].map((i) => ({
+        startMs: i * 10_000,
+        endMs: (i + 1) * 10_000,
+        metrics: { rates: { events_lost_rate: 0, delivered_rate: 1 } },
+      })),
+    } as unknown as Parameters<typeof suiteCharts>[0];
+    const charts = suiteCharts(suite, 's');
+    const titled = (title: string) => charts.find((c) => c.title === title);
+    expect(titled('Success rates (% per window)')?.series).toEqual([
+      { label: 'delivered_rate', values: [100, 100, 100] },
+    ]);
+    expect(titled('Error rates (% per window)')?.series.map((s) => s.label)).toEqual(['events_lost_rate']);
   });
 });

@@ -77,7 +77,8 @@ export function suiteCharts(suite: SuiteSummary, idPrefix: string): ChartSpec[] 
     const names = namesByKind(windows);
     for (const h of names.histogram) charts.push(latencyChart(h, windows, x, thresholds));
     charts.push(...throughputCharts(names, windows, x, thresholds));
-    if (names.rate.length > 0) charts.push(ratesChart(names.rate, windows, x, thresholds));
+    for (const [title, rates] of rateGroups(names.rate))
+      charts.push(ratesChart(title, rates, windows, x, thresholds));
     charts.push(...gaugeCharts(names.gauge, windows, x, thresholds));
   }
   charts.push(...distributionCharts(suite));
@@ -212,7 +213,28 @@ function throughputCharts(
   return out;
 }
 
+const SUCCESS_LIKE = /success|succeed|deliver|ok\b|_ok|hit|pass|accept|complete|avail|uptime/;
+
+/**
+ * Rates by what they measure, from their names: a success rate drawn under "Error rates" reads as
+ * 100 % errors. Error-like names (`events_lost_rate`, `checkout_failed_rate`) are error rates,
+ * success-like ones (`delivered_rate`, `cache_hit_rate`) success rates, the rest just rates.
+ */
+export function rateGroups(rates: readonly string[]): [string, string[]][] {
+  const groups: [string, string[]][] = [
+    ['Error rates (% per window)', []],
+    ['Success rates (% per window)', []],
+    ['Rates (% per window)', []],
+  ];
+  for (const name of rates) {
+    const index = ERROR_LIKE.test(name) ? 0 : SUCCESS_LIKE.test(name) ? 1 : 2;
+    groups[index][1].push(name);
+  }
+  return groups.filter(([, names]) => names.length > 0);
+}
+
 function ratesChart(
+  title: string,
   rates: string[],
   windows: readonly IntervalRecord[],
   x: number[],
@@ -220,7 +242,7 @@ function ratesChart(
 ): Omit<ChartSpec, 'id'> {
   const pct = { factor: 100, unit: '%' };
   return finish({
-    title: 'Error rates (% per window)',
+    title,
     unit: '%',
     kind: 'time',
     x,

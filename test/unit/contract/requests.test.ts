@@ -108,3 +108,24 @@ describe('planPhases', () => {
     expect(phases.flat().sort()).toEqual(spec.operations.map((o) => o.operationId).sort());
   });
 });
+
+describe('planPhases with state-changing actions', () => {
+  it('runs an action on a resource alone, after every read of it', async () => {
+    const things = await loadSpec(path.join(REPO_ROOT, 'test/fixtures/openapi/things.openapi.yaml'));
+    const phases = planPhases(things).map((phase) => phase.map((o) => o.operationId));
+    expect(phases).toEqual([['health', 'createThing'], ['getThing'], ['closeThing']]);
+  });
+
+  it('puts PUT, PATCH and sub-resource POSTs of the reference target after its reads, one at a time', () => {
+    const phases = planPhases(spec).map((phase) => phase.map((o) => o.operationId));
+    const phaseOf = (id: string) => phases.findIndex((p) => p.includes(id));
+    const changing = spec.operations.filter(
+      (o) => ['PUT', 'PATCH'].includes(o.method) || (o.method === 'POST' && o.path.includes('{')),
+    );
+    expect(changing.length).toBeGreaterThan(0);
+    for (const o of changing) {
+      expect(phases[phaseOf(o.operationId!)]).toEqual([o.operationId]);
+      expect(phaseOf(o.operationId!)).toBeGreaterThan(phaseOf('getSession'));
+    }
+  });
+});

@@ -101,6 +101,12 @@ describe('MetricSet → MergedWindow → RunTotals', () => {
     expect(counters['connect_errors{message=other}']).toBe(10);
   });
 
+  it('keeps a route label with path parameters as its template', () => {
+    const set = new MetricSet();
+    set.record(set.labelled('http_req_ms', 'route', 'POST /things/{id}/close'), 3);
+    expect(Object.keys(set.take().histograms)).toEqual(['http_req_ms{route=POST /things/{id}/close}']);
+  });
+
   it('totals histograms after warm-up only, counters over the whole run', () => {
     const totals = new RunTotals();
     const warm = MergedWindow.merge(0, 10_000, [workerWindow([500], 10, 1, 10)], sumOrMax);

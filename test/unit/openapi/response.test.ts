@@ -14,6 +14,7 @@ interface Case {
   status: number;
   headers: Record<string, string>;
   body?: string;
+  strictBodies?: boolean;
   /** `check: text` fragments that must appear; none means the response passes. */
   expected?: string[];
 }
@@ -128,11 +129,12 @@ const cases: Case[] = [
     ],
   },
   {
-    name: '200 documented without content must be empty',
+    name: '200 documented without content must be empty with strictBodies',
     responses: { '200': { description: 'ok' } },
     status: 200,
     headers: { 'content-type': 'application/json' },
     body: json,
+    strictBodies: true,
     expected: ['content-type: the spec documents no body for 200'],
   },
   // status precedence: exact, then range, then default
@@ -299,7 +301,12 @@ describe('checkResponse', () => {
       it(`${version}: ${c.name}`, async () => {
         const { spec, op } = await specWith(version, c.responses, { components: c.components });
         const errors = failures(
-          checkResponse(spec, op, { status: c.status, headers: c.headers, body: c.body ?? '' }),
+          checkResponse(
+            spec,
+            op,
+            { status: c.status, headers: c.headers, body: c.body ?? '' },
+            { strictBodies: c.strictBodies },
+          ),
         );
         if (!c.expected) expect(errors).toEqual([]);
         else
@@ -311,6 +318,27 @@ describe('checkResponse', () => {
       });
     }
   }
+
+  it('a body on a response documented without content is a warning unless strictBodies', async () => {
+    const { spec, op } = await specWith('3.1', {
+      '200': { description: 'ok', content: { 'application/json': { schema: { type: 'object' } } } },
+      '404': { description: 'not found' },
+    });
+    const response = {
+      status: 404,
+      headers: { 'content-type': 'application/json' },
+      body: '{"detail":"no"}',
+    };
+    const lenient = checkResponse(spec, op, response);
+    expect(failures(lenient)).toEqual([]);
+    expect(lenient.warnings['content-type']).toEqual([
+      'the spec documents no body for 404, but the response has 15 bytes of application/json',
+    ]);
+    const strict = checkResponse(spec, op, response, { strictBodies: true });
+    expect(failures(strict)).toEqual([
+      'content-type: the spec documents no body for 404, but the response has 15 bytes of application/json',
+    ]);
+  });
 
   it('a documented 5xx is a warning, not a failure', async () => {
     const { spec, op } = await specWith('3.1', { '503': { description: 'down' } });

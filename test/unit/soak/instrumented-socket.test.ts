@@ -102,6 +102,23 @@ describe('InstrumentedSocket', () => {
     expect(Object.keys(histograms).sort()).toEqual(['event_rtt_ms', 'reply_latency_ms']);
   });
 
+  it('measures from the actual send when the timer fired before the intended time', async () => {
+    const { socket, metrics, stop } = await connect();
+    // Ticks fire up to ~1 ms early (setTimeout rounds to the loop's millisecond clock); 20 ms early
+    // makes the difference unmistakable: counted from the intended time, the RTT would be < 0.
+    const intendedAt = performance.now() + 20;
+    const reply = socket.expectEvent('agent:reply', { seq: 0 }, 400, { intendedAt });
+    const ack = await socket.emitWithAck('transcript', { seq: 0 }, { seq: 0, intendedAt });
+    await reply;
+    stop();
+    socket.close();
+    expect(ack).toMatchObject({ ok: true });
+    expect(ack.ok && ack.latencyMs).toBeGreaterThan(0);
+    // The histogram's floor (0.001 ms) is where clamped negative latencies land: none may be there.
+    expect(metrics.histogram('event_rtt_ms').min).toBeGreaterThan(0.001);
+    expect(metrics.histogram('reply_latency_ms').min).toBeGreaterThan(0.001);
+  });
+
   it('counts a transport drop as an unexpected disconnect, then times the reconnect', async () => {
     const { socket, metrics, stop } = await connect();
     socket.emit('drop');
