@@ -86,6 +86,7 @@ export default defineScenario({ sendsBursts: true, async run() {} });
     ['contracts', `contracts: { enabled: false, spec: 'missing.openapi.yaml' }`],
     ['scenarios', `scenarios: { enabled: false, dir: 'no-such-dir' }`],
     ['soak', `soak: { enabled: false, script: 'soak/missing.soak.ts' }`],
+    ['load', `load: { enabled: false, routes: [{ path: '/v1/no-such-route' }] }`],
   ])(
     'honours %s.enabled: false and needs none of its files',
     async (engine, section) => {
@@ -107,7 +108,7 @@ export default defineScenario({ sendsBursts: true, async run() {} });
       dir,
       voiceApiConfig({
         faults: ['contract-drift'],
-        extra: `scenarios: { enabled: false, dir: 'no-such-dir' }, soak: { enabled: false }, reporters: ['json'],`,
+        extra: `scenarios: { enabled: false, dir: 'no-such-dir' }, soak: { enabled: false }, load: { enabled: false }, reporters: ['json'],`,
       }),
     );
     const result = await runCli(['run'], { cwd: dir, timeoutMs: 120_000 });
