@@ -150,6 +150,9 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   }
   if (env.SHAKEDOWN_OPENAPI) target.openapi = env.SHAKEDOWN_OPENAPI;
   if (env.SHAKEDOWN_TOKEN) target.auth = { type: 'bearer', token: env.SHAKEDOWN_TOKEN };
+  // An API key in a header, for zero-config runs (`init`'s configs read SHAKEDOWN_API_KEY themselves).
+  if (env.SHAKEDOWN_API_KEY_HEADER)
+    target.auth = { type: 'header', name: env.SHAKEDOWN_API_KEY_HEADER, value: env.SHAKEDOWN_API_KEY ?? '' };
   if (env.SHAKEDOWN_LOAD_ALLOWED_HOSTS) target.loadAllowedHosts = splitList(env.SHAKEDOWN_LOAD_ALLOWED_HOSTS);
   if (Object.keys(target).length > 0) layer.target = target;
   if (env.SHAKEDOWN_STACK) layer.stack = { kind: env.SHAKEDOWN_STACK };

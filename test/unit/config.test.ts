@@ -178,6 +178,18 @@ describe('config precedence: defaults < file < profile < env < flags', () => {
     const config = resolveConfig(file, {}, { SHAKEDOWN_TOKEN: 'tok_from_env_123' });
     expect(config.target.auth).toEqual({ type: 'bearer', token: 'tok_from_env_123' });
   });
+
+  it('SHAKEDOWN_API_KEY_HEADER and SHAKEDOWN_API_KEY become header auth; an empty key is refused with its path', () => {
+    const config = resolveConfig(
+      file,
+      {},
+      { SHAKEDOWN_API_KEY_HEADER: 'X-Api-Key', SHAKEDOWN_API_KEY: 'key_from_env_123' },
+    );
+    expect(config.target.auth).toEqual({ type: 'header', name: 'X-Api-Key', value: 'key_from_env_123' });
+    expect(() => resolveConfig(file, {}, { SHAKEDOWN_API_KEY_HEADER: 'X-Api-Key' })).toThrow(
+      /target\.auth\.value/,
+    );
+  });
 });
 
 describe('config files', () => {
