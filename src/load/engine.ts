@@ -140,6 +140,7 @@ class LoadRun {
         this.#plan.windowMs,
       );
     await this.#suite.log('info', this.#describe());
+    for (const reason of this.#mix.skipped) await this.#suite.log('warn', reason);
     const onAbort = () => this.#stop('interrupted');
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     if (ctx.signal.aborted) onAbort();

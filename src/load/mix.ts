@@ -24,6 +24,8 @@ export interface RequestMix {
   routes: ResolvedRoute[];
   /** Where the routes came from: `load.routes`, or the spec's GET operations when that is empty. */
   source: 'config' | 'spec';
+  /** Spec operations left out of a derived mix, each with why (a path parameter with no example). */
+  skipped: string[];
 }
 
 /**
@@ -42,11 +44,22 @@ export function resolveRequestMix(config: ResolvedConfig, spec: ApiSpec | null):
         'SHK_CONFIG_INVALID',
         'invalid config, 1 problem:\n  - load.routes: no routes and no OpenAPI document to derive them from; list the routes to load (load.routes: [{ path: "/v1/items" }]) or set target.openapi.',
       );
-    const routes = spec.operations
-      .filter((op) => op.method === 'GET')
-      .map((op) => fromOperation(spec, op, problems));
-    if (problems.length > 0) fail(problems);
-    return { routes: routes.filter((r): r is ResolvedRoute => r !== null), source: 'spec' };
+    // An operation the spec gives no values for is left out (and said so), not a reason to stop.
+    const routes: ResolvedRoute[] = [];
+    const skipped: string[] = [];
+    for (const op of spec.operations.filter((o) => o.method === 'GET')) {
+      const own: string[] = [];
+      const route = fromOperation(spec, op, own);
+      if (route && own.length === 0) routes.push(route);
+      else skipped.push(...own);
+    }
+    if (routes.length === 0)
+      fail(
+        skipped.length > 0
+          ? skipped
+          : ['load.routes: the spec has no GET operation to load; list the routes in load.routes.'],
+      );
+    return { routes, source: 'spec', skipped };
   }
   const routes = configured.map((route, index) => fromConfig(spec, route, `load.routes[${index}]`, problems));
   const names = new Map<string, number>();
@@ -60,7 +73,7 @@ export function resolveRequestMix(config: ResolvedConfig, spec: ApiSpec | null):
     else names.set(route.name, index);
   });
   if (problems.length > 0) fail(problems);
-  return { routes: routes as ResolvedRoute[], source: 'config' };
+  return { routes: routes as ResolvedRoute[], source: 'config', skipped: [] };
 }
 
 function fail(problems: readonly string[]): never {
@@ -139,7 +152,7 @@ function fromOperation(spec: ApiSpec, op: Operation, problems: string[]): Resolv
     if (value === undefined) {
       if (parameter.in === 'path')
         problems.push(
-          `load.routes: derived from the spec, but ${op.method} ${op.path} has no example for {${parameter.name}}; list the routes in load.routes with params.`,
+          `load.routes: ${op.method} ${op.path} is left out of the mix derived from the spec: no example for {${parameter.name}} (list it in load.routes with params to load it).`,
         );
       return null;
     }

@@ -92,6 +92,21 @@ describe('the request mix', () => {
     expect(mix.routes.every((r) => r.method === 'GET' && !r.path.includes('{'))).toBe(true);
   });
 
+  it('leaves out, and says so, a derived GET whose path parameter has no example; none left is an error', async () => {
+    const pets = await loadSpec(path.join(REPO_ROOT, 'test/fixtures/openapi/pets.openapi.yaml'));
+    const mix = resolveRequestMix(config({}), pets);
+    expect(mix.routes.map((r) => r.name)).toContain('GET /pets');
+    expect(mix.routes.map((r) => r.name)).not.toContain('GET /pets/{petId}');
+    expect(mix.skipped).toEqual([
+      'load.routes: GET /pets/{petId} is left out of the mix derived from the spec: no example for {petId} (list it in load.routes with params to load it).',
+    ]);
+    const onlyTemplated = {
+      ...pets,
+      operations: pets.operations.filter((op) => op.path === '/pets/{petId}'),
+    };
+    expect(() => resolveRequestMix(config({}), onlyTemplated)).toThrow(/GET \/pets\/\{petId\} is left out/);
+  });
+
   it('reports every unknown route and duplicate name at once, by its path in the config', () => {
     expect(() =>
       resolveRequestMix(
