@@ -266,6 +266,13 @@ export class SoakJudge {
       windowsWithLoss: this.#lossWindows,
     };
     const base = { id: 'soak.no-event-loss', title: 'No events lost', evidence };
+    const httpRequests = totals.counter('http_reqs') ?? 0;
+    if (sent === 0 && httpRequests > 0)
+      return {
+        ...base,
+        verdict: 'skip',
+        message: `the sessions sent no socket.io events (HTTP only: ${httpRequests} requests), so there is nothing to lose; failed requests are in http_req_failed.`,
+      };
     if (sent === 0)
       return {
         ...base,

@@ -20,6 +20,7 @@ interface SyntheticWindow {
   activeAvg?: number;
   loopP99Ms?: number;
   cpuPct?: number;
+  httpReqs?: number;
 }
 
 /**
@@ -64,6 +65,7 @@ function run(
       activeAvg: 10,
       loopP99Ms: 5,
       cpuPct: 10,
+      httpReqs: 0,
       ...windows(i),
     };
     const window = new MergedWindow(i * WINDOW_MS, (i + 1) * WINDOW_MS);
@@ -74,6 +76,7 @@ function run(
     window.addCounter('events_acked', w.sent - w.lost);
     window.addCounter('events_lost', w.lost);
     window.addCounter('disconnects', w.disconnects);
+    if (w.httpReqs > 0) window.addCounter('http_reqs', w.httpReqs);
     window.addRate('events_lost_rate', w.lost, w.sent);
     window.gauges.set('sessions_active_avg', w.activeAvg);
     window.gauges.set('generator_event_loop_p99_ms', w.loopP99Ms);
@@ -230,6 +233,13 @@ describe('soak verdicts on synthetic runs', () => {
   it('fails a run that sent nothing', () => {
     const { checks } = run(() => ({ sent: 0, rttMs: [] }), flatMemory);
     expect(checks.get('soak.no-event-loss')?.message).toContain('no events were sent');
+    expect(checks.get('soak.no-event-loss')?.verdict).toBe('fail');
+  });
+
+  it('skips event loss for a script that only sends HTTP requests: there is nothing to lose', () => {
+    const { checks } = run(() => ({ sent: 0, rttMs: [], httpReqs: 50 }), flatMemory);
+    expect(checks.get('soak.no-event-loss')).toMatchObject({ verdict: 'skip' });
+    expect(checks.get('soak.no-event-loss')?.message).toContain('HTTP only');
   });
 
   it('calls the generator overloaded when more than 10% of windows after warm-up lag or burn CPU', () => {
