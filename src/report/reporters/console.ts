@@ -148,7 +148,9 @@ function formatWindow(suite: string, interval: Readonly<IntervalRecord>, totalMs
   // Tenths only where they matter: a short final window, say `30–30.4s`.
   const seconds = (ms: number) => `${Math.round(ms / 100) / 10}`;
   const windowSec = (interval.endMs - interval.startMs) / 1000;
-  const perSec = (count: number) => Math.round(windowSec > 0 ? count / windowSec : 0);
+  // Under a second (the drain after the last window, a stop mid-window) a rate would be noise: a count.
+  const rate = (count: number, unit: string) =>
+    windowSec >= 1 ? `${Math.round(count / windowSec)} ${unit}/s` : `${count} ${unit} (drain)`;
   const parts = [
     `${suite} ${seconds(interval.startMs)}–${seconds(interval.endMs)}s${totalMs ? ` of ${seconds(totalMs)}s` : ''}`,
   ];
@@ -156,8 +158,8 @@ function formatWindow(suite: string, interval: Readonly<IntervalRecord>, totalMs
   if (sessions !== undefined) parts.push(`sessions ${sessions}`);
   const events = m.counters?.events_acked;
   const requests = m.counters?.http_reqs;
-  if (events !== undefined) parts.push(`${perSec(events)} ev/s`);
-  else if (requests !== undefined) parts.push(`${perSec(requests)} req/s`);
+  if (events !== undefined) parts.push(rate(events, 'ev'));
+  else if (requests !== undefined) parts.push(rate(requests, 'req'));
   const latency = m.histograms?.event_rtt_ms ?? m.histograms?.http_req_ms;
   if (latency) parts.push(`p95 ${formatMs(latency.p95)}`, `p99 ${formatMs(latency.p99)}`);
   if (m.counters?.events_sent !== undefined) {

@@ -61,6 +61,14 @@ function reporter(isTTY: boolean, options: { quiet?: boolean } = {}) {
 }
 
 describe('console reporter: soak and load windows', () => {
+  it('prints a count, not a rate, for a drain window under a second', async () => {
+    const { stream, report } = reporter(false);
+    await report.onInterval?.('voice-sessions', { ...soakWindow(60), startMs: 60_000, endMs: 60_040 });
+    expect(stream.lines).toEqual([
+      '  voice-sessions 60–60s · sessions 20 · 400 ev (drain) · p95 3.2 ms · p99 8.1 ms · lost 2 · disc 1 · rss 80 MB · cpu 12%',
+    ]);
+  });
+
   it('prints one compact line per window when the stream is not a TTY', async () => {
     const { stream, report } = reporter(false);
     await report.onSuiteStart?.({ name: 'voice-sessions', kind: 'soak' });
