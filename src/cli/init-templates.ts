@@ -169,7 +169,7 @@ if (process.env.WEBHOOK_SECRET) secrets.WEBHOOK_SECRET = process.env.WEBHOOK_SEC
 export default defineConfig({
   secrets,
   target: {
-    // --target <url> or SHAKEDOWN_TARGET=<url> override it. Load (soak, rate-limit) goes only to
+    // --target <url> or SHAKEDOWN_TARGET=<url> override it. Load (soak, load, rate-limit) goes only to
     // loopback unless the host is listed in loadAllowedHosts (or SHAKEDOWN_LOAD_ALLOWED_HOSTS).
     baseUrl: ${q(plan.target ?? 'http://127.0.0.1:8000')},
 ${spec}
@@ -184,11 +184,18 @@ ${auth.join('\n')}
     script: 'soak/sessions.soak.ts',
 ${metrics}
   },
+  load: {
+    // HTTP load at a fixed arrival rate, every response checked against the spec (1 in validate).
+    // Without routes, the spec's GET operations are loaded (those it gives parameter values for).
+    // TODO: the rate your service must hold, and the routes that matter, e.g.
+    // routes: [{ method: 'GET', path: '/items/{id}', params: { id: '42' }, weight: 3 }],
+    ratePerSec: 20,
+  },
   profiles: {
-    // npx shakedown run --profile quick: a minute of soak, for pull requests and local runs.
-    quick: { soak: { durationSec: 60, warmupSec: 10, sessions: 5 } },
+    // npx shakedown run --profile quick: a minute of soak and 20 s of load, for pull requests and local runs.
+    quick: { soak: { durationSec: 60, warmupSec: 10, sessions: 5 }, load: { durationSec: 20 } },
     // The default: the nightly and pre-release runs.
-    full: { soak: { durationSec: 900, warmupSec: 60, sessions: 50 } },
+    full: { soak: { durationSec: 900, warmupSec: 60, sessions: 50 }, load: { durationSec: 300 } },
   },
 });
 `;

@@ -18,8 +18,10 @@ export function enableTypeScriptModules(): void {
   register({
     resolve(specifier, context, nextResolve) {
       const resolved = nextResolve(specifier, context);
+      // `commonjs-typescript` under "type": "commonjs"; no format at all (Node would guess, and warn)
+      // in a package.json without "type".
       if (
-        resolved.format === 'commonjs-typescript' &&
+        (resolved.format === 'commonjs-typescript' || resolved.format == null) &&
         resolved.url.startsWith('file:') &&
         resolved.url.endsWith('.ts') &&
         !resolved.url.includes('/node_modules/')

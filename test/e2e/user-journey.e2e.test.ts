@@ -326,6 +326,8 @@ export default defineConfig({ target, stack: { kind: 'url' } });
       const result = await runCli(['contracts', '--target', pets.url], { cwd: dir });
       expect(result.code, `${result.stdout}${result.stderr}`).toBe(0);
       expect(result.stderr).not.toContain('Cannot use import statement');
+      // Nor Node's guess-and-warn for a package.json without "type".
+      expect(result.stderr).not.toContain('MODULE_TYPELESS_PACKAGE_JSON');
     },
   );
 });

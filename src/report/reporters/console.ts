@@ -160,7 +160,7 @@ function formatWindow(suite: string, interval: Readonly<IntervalRecord>, totalMs
   const requests = m.counters?.http_reqs;
   if (events !== undefined) parts.push(rate(events, 'ev'));
   else if (requests !== undefined) parts.push(rate(requests, 'req'));
-  const latency = m.histograms?.event_rtt_ms ?? m.histograms?.http_req_ms;
+  const latency = m.histograms?.event_rtt_ms ?? m.histograms?.http_req_ms ?? m.histograms?.http_req_duration;
   if (latency) parts.push(`p95 ${formatMs(latency.p95)}`, `p99 ${formatMs(latency.p99)}`);
   if (m.counters?.events_sent !== undefined) {
     parts.push(`lost ${m.counters.events_lost ?? 0}`, `disc ${m.counters.disconnects ?? 0}`);
