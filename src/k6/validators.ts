@@ -3,12 +3,10 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { _, type Ajv, Ajv as AjvDraft7 } from 'ajv';
-import { Ajv2019 } from 'ajv/dist/2019.js';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { _, type Ajv } from 'ajv';
 import standaloneModule from 'ajv/dist/standalone/index.js';
 import { ShakedownError } from '../errors.ts';
-import { addOpenApiFormats, isKnownFormat } from '../openapi/formats.ts';
+import { isKnownFormat } from '../openapi/formats.ts';
 import type { ApiSpec } from '../openapi/load.ts';
 import {
   DISCRIMINATOR_KEYWORD,
@@ -17,6 +15,7 @@ import {
   WRITE_ONLY_KEYWORD,
 } from '../openapi/normalize.ts';
 import { pointerToFragment } from '../openapi/pointer.ts';
+import { createAjv } from '../openapi/validator.ts';
 import { loadEsbuild } from './bundle.ts';
 
 // ajv's standalone module is CommonJS: Node's default import is the function itself.
@@ -89,27 +88,13 @@ function discriminatorSchema(rule: DiscriminatorRule): object {
   };
 }
 
+/** The engine's ajv, generating standalone code that takes its formats from the bundle's formats module. */
 function createStandaloneAjv(dialect: ApiSpec['dialect']): Ajv {
-  const options = {
+  return createAjv(dialect, {
     code: { source: true, esm: true, formats: _`require("./formats.js").formats` },
     allErrors: false,
-    strict: false,
-    validateSchema: false,
-    logger: false as const,
-    useDefaults: false,
-    coerceTypes: false,
-    removeAdditional: false,
-    discriminator: false,
-    unicodeRegExp: true,
-  };
-  const ajv =
-    dialect === '2020-12'
-      ? new Ajv2020(options)
-      : dialect === '2019-09'
-        ? new Ajv2019(options)
-        : new AjvDraft7(options);
-  addOpenApiFormats(ajv);
-  return ajv;
+    verbose: false,
+  });
 }
 
 async function bundle(standalone: string, unknownFormats: readonly string[]): Promise<string> {

@@ -1,4 +1,4 @@
-import type { Ajv, AnySchemaObject, ErrorObject, ValidateFunction } from 'ajv';
+import type { Ajv, AnySchemaObject, ErrorObject, Options, ValidateFunction } from 'ajv';
 import { Ajv as AjvDraft7 } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -329,9 +329,13 @@ export class SchemaValidator {
   }
 }
 
-function createAjv(dialect: SchemaDialect): Ajv {
-  // Never coerce, never fill defaults, never strip: the harness reports what the target sent.
-  const options = {
+/**
+ * An ajv for the spec's JSON Schema dialect, with OpenAPI's formats. Never coerces, never fills
+ * defaults, never strips: the harness reports what the target sent. `overrides` is for other uses of
+ * the same semantics (the k6 export's standalone code generation).
+ */
+export function createAjv(dialect: SchemaDialect, overrides: Options = {}): Ajv {
+  const options: Options = {
     allErrors: true,
     verbose: true,
     strict: false,
@@ -342,6 +346,7 @@ function createAjv(dialect: SchemaDialect): Ajv {
     removeAdditional: false,
     discriminator: false,
     unicodeRegExp: true,
+    ...overrides,
   };
   const ajv =
     dialect === '2020-12'
