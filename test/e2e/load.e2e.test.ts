@@ -3,8 +3,6 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.ts';
-import type { RunSummary, SuiteSummary } from '../../src/report/model.ts';
-import { PID_FILE } from '../../src/stack/orphans.ts';
 import {
   CLI,
   checksWithId,
@@ -15,6 +13,7 @@ import {
   voiceApiConfig,
   writeConfig,
 } from '../helpers/cli.ts';
+import { explain, type SuiteRun, stackProcesses, suiteRun, waitForIntervals } from '../helpers/suite-run.ts';
 
 /**
  * The load engine against the real reference target: 10 s open-model runs at 100 requests/s on the
@@ -46,15 +45,6 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-interface LoadRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  summary: RunSummary;
-  suite: SuiteSummary;
-  check(id: string): ReturnType<typeof checksWithId>[number];
-}
-
 async function load(
   options: {
     faults?: string[];
@@ -62,7 +52,7 @@ async function load(
     args?: string[];
     runEnv?: NodeJS.ProcessEnv;
   } = {},
-): Promise<LoadRun> {
+): Promise<SuiteRun> {
   const dir = tempDir('shakedown-load-');
   dirs.push(dir);
   writeConfig(
@@ -79,22 +69,8 @@ async function load(
     env: options.runEnv,
     timeoutMs: 120_000,
   });
-  const summary = readSummary(latestRunDir(path.join(dir, 'reports')));
-  const suite = summary.suites.find((s) => s.kind === 'load')!;
-  return {
-    ...result,
-    summary,
-    suite,
-    check: (id) => {
-      const found = checksWithId(summary, id);
-      expect(found, `${id} recorded once`).toHaveLength(1);
-      return found[0];
-    },
-  };
+  return suiteRun(result, path.join(dir, 'reports'), 'load');
 }
-
-const explain = (run: LoadRun) =>
-  `${run.stderr}\n${run.suite?.checks.map((c) => `${c.id} ${c.verdict}: ${c.message}`).join('\n')}`;
 
 describe('load engine on the reference target', { timeout: 120_000 }, () => {
   it('passes a healthy target, holding the rate and recording k6 metrics per window', async () => {
@@ -262,28 +238,11 @@ describe('load run integrity', { timeout: 120_000 }, () => {
     }
   });
 
-  async function waitForIntervals(runDir: () => string, count: number): Promise<void> {
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      try {
-        const events = readFileSync(path.join(runDir(), 'events.ndjson'), 'utf8');
-        if ((events.match(/"type":"interval"/g) ?? []).length >= count) return;
-      } catch {
-        // The run directory does not exist yet.
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    throw new Error(`no ${count} intervals within 60 s`);
-  }
-
   it('names a target killed mid-load, stops early, judges nothing on the silence and exits 5', async () => {
     const { done, runDir } = startLoad();
-    await waitForIntervals(runDir, 2);
-    const { processes } = JSON.parse(readFileSync(path.join(runDir(), PID_FILE), 'utf8')) as {
-      processes: { label: string; pid: number }[];
-    };
+    await waitForIntervals(runDir, 2, 60_000);
     const killedAt = Date.now();
-    process.kill(processes.find((p) => p.label === 'target')!.pid, 'SIGKILL');
+    process.kill(stackProcesses(runDir()).get('target')!, 'SIGKILL');
     const code = await done;
     expect(code).toBe(ExitCode.Incomplete);
     expect(Date.now() - killedAt, 'stopped early, not after the 60 s planned').toBeLessThan(30_000);
@@ -305,7 +264,7 @@ describe('load run integrity', { timeout: 120_000 }, () => {
 
   it('Ctrl-C stops sending, writes every output and exits 5 with the run interrupted', async () => {
     const { child, done, runDir } = startLoad();
-    await waitForIntervals(runDir, 2);
+    await waitForIntervals(runDir, 2, 60_000);
     child.kill('SIGINT');
     const code = await done;
     expect(code).toBe(ExitCode.Incomplete);

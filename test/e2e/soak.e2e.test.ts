@@ -5,8 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.ts';
 import { Histogram } from '../../src/metrics/histogram.ts';
-import type { Evidence, RunSummary, SuiteSummary } from '../../src/report/model.ts';
-import { PID_FILE } from '../../src/stack/orphans.ts';
+import type { Evidence } from '../../src/report/model.ts';
 import { isProcessAlive } from '../../src/stack/process.ts';
 import {
   CLI,
@@ -19,6 +18,7 @@ import {
   voiceApiConfig,
   writeConfig,
 } from '../helpers/cli.ts';
+import { explain, type SuiteRun, stackProcesses, suiteRun, waitForIntervals } from '../helpers/suite-run.ts';
 
 /**
  * The soak engine against the real reference target: short runs (20–40 s, 5 s windows, a handful of
@@ -73,15 +73,6 @@ function soakDir(): string {
   return dir;
 }
 
-interface SoakRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  summary: RunSummary;
-  suite: SuiteSummary;
-  check(id: string): ReturnType<typeof checksWithId>[number];
-}
-
 function configSource(options: {
   faults?: string[];
   env?: Record<string, string>;
@@ -101,26 +92,12 @@ function configSource(options: {
 
 async function soak(
   options: Parameters<typeof configSource>[0] & { runEnv?: NodeJS.ProcessEnv },
-): Promise<SoakRun> {
+): Promise<SuiteRun> {
   const dir = soakDir();
   writeConfig(dir, configSource(options));
   const result = await runCli(['soak', '--quiet'], { cwd: dir, env: options.runEnv, timeoutMs: 150_000 });
-  const summary = readSummary(latestRunDir(path.join(dir, 'reports')));
-  const suite = summary.suites.find((s) => s.kind === 'soak')!;
-  return {
-    ...result,
-    summary,
-    suite,
-    check: (id) => {
-      const found = checksWithId(summary, id);
-      expect(found, `${id} recorded once`).toHaveLength(1);
-      return found[0];
-    },
-  };
+  return suiteRun(result, path.join(dir, 'reports'), 'soak');
 }
-
-const explain = (run: SoakRun) =>
-  `${run.stderr}\n${run.suite?.checks.map((c) => `${c.id} ${c.verdict}: ${c.message}`).join('\n')}`;
 
 describe('soak engine on the reference target', () => {
   it('passes a healthy target, recording every window and the metric contract', async () => {
@@ -494,29 +471,13 @@ function startSoak(
   return { dir, child, done, runDir };
 }
 
-async function waitForIntervals(runDir: () => string, count: number): Promise<void> {
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    try {
-      const events = readFileSync(path.join(runDir(), 'events.ndjson'), 'utf8');
-      if ((events.match(/"type":"interval"/g) ?? []).length >= count) return;
-    } catch {
-      // The run directory does not exist yet.
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`no ${count} intervals within 90 s`);
-}
-
 /** The target (and private redis-server) the run started, from the run directory's `stack.pids`. */
 function targetOf(runDir: string): { pid: number; port: number; redisPid?: number } {
-  const { processes } = JSON.parse(readFileSync(path.join(runDir, PID_FILE), 'utf8')) as {
-    processes: { label: string; pid: number }[];
-  };
-  const pid = processes.find((p) => p.label === 'target')!.pid;
+  const processes = stackProcesses(runDir);
+  const pid = processes.get('target')!;
   const log = readFileSync(path.join(runDir, 'target.log'), 'utf8');
   const port = Number(/"port":(\d+)/.exec(log)?.[1] ?? /:(\d{4,5})\b/.exec(log)?.[1]);
-  return { pid, port, redisPid: processes.find((p) => p.label === 'redis')?.pid };
+  return { pid, port, redisPid: processes.get('redis') };
 }
 
 function groupAlive(pgid: number): boolean {

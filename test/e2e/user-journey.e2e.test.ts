@@ -1,4 +1,4 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import {
   chmodSync,
@@ -27,6 +27,7 @@ import {
   REPO_ROOT,
   readSummary,
   runCli,
+  runCommand,
   SHAKEDOWN_IMPORT,
   tempDir,
   VOICE_API_SPEC,
@@ -451,28 +452,13 @@ describe('webhook repro: shakedown webhook sign', () => {
     expect(fresh).not.toContain('deadbeef');
     // Asynchronous: the receiver runs in this process, so a synchronous spawn would deadlock it.
     const run = (command: string) =>
-      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn('bash', ['-c', command], {
-          cwd: dir,
-          env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, SHAKEDOWN_WEBHOOK_SECRET: SECRET },
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d) => {
-          stdout += d;
-        });
-        child.stderr.on('data', (d) => {
-          stderr += d;
-        });
-        const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-        child.on('error', reject);
-        child.on('close', (status) => {
-          clearTimeout(timer);
-          resolve({ status, stdout, stderr });
-        });
+      runCommand('bash', ['-c', command], {
+        cwd: dir,
+        env: { PATH: `${bin}:${process.env.PATH}`, SHAKEDOWN_WEBHOOK_SECRET: SECRET },
+        timeoutMs: 30_000,
       });
     const accepted = await run(fresh);
-    expect(accepted.status, accepted.stderr).toBe(0);
+    expect(accepted.code, accepted.stderr).toBe(0);
     expect(accepted.stdout).toMatch(/^HTTP\/1\.1 200/);
     expect(readFileSync(path.join(dir, 'body.json'))).toEqual(body);
 

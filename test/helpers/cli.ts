@@ -32,9 +32,18 @@ export function runCli(
   args: readonly string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): Promise<CliResult> {
+  return runCommand(process.execPath, [CLI, ...args], { ...options, cwd: options.cwd ?? REPO_ROOT });
+}
+
+/** Runs a command (no shell) without colours and collects its output; killed after `timeoutMs`. */
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: options.cwd ?? REPO_ROOT,
+    const child = spawn(command, args, {
+      cwd: options.cwd,
       env: { ...process.env, FORCE_COLOR: '0', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
