@@ -3,6 +3,7 @@ import { assertLoadAllowed } from '../config/safety.ts';
 import type { Engine, EngineContext } from '../engine.ts';
 import { ShakedownError } from '../errors.ts';
 import { MergedWindow, RunTotals } from '../metrics/aggregate.ts';
+import { RunClock } from '../metrics/run-clock.ts';
 import { clock, type DataStop, unlessDataStopped } from '../metrics/stopped-data.ts';
 import { compileThresholds, mergeThresholds, type ThresholdSpec } from '../metrics/threshold-set.ts';
 import { type ApiSpec, loadSpec } from '../openapi/load.ts';
@@ -101,13 +102,12 @@ class LoadRun {
   #latestSample: ResourceSample | null = null;
   #conformance: ConformanceSampler | null = null;
   #pool: LoadWorkerPool | null = null;
-  #epochMs = 0;
+  readonly #clock = new RunClock();
   #windowId = 0;
   #stopReason: string | null = null;
   #stoppedAtMs = 0;
   #abortedBy: ThresholdSpec | null = null;
   #lost: DataStop | null = null;
-  #wakeMain: (() => void) | null = null;
   #lastDone = { count: 0, atMs: 0 };
 
   constructor(
@@ -146,7 +146,7 @@ class LoadRun {
     if (ctx.signal.aborted) onAbort();
     const onLost = () => {
       const lost = ctx.targetLost.reason as TargetLost | undefined;
-      this.#lost = { atMs: this.#elapsedMs(), message: lost?.message ?? 'the target was lost' };
+      this.#lost = { atMs: this.#clock.elapsedMs(), message: lost?.message ?? 'the target was lost' };
       this.#stop(`target lost: ${this.#lost.message}`);
     };
     ctx.targetLost.addEventListener('abort', onLost, { once: true });
@@ -158,10 +158,9 @@ class LoadRun {
         onSamples: (samples) => this.#conformance?.submit(samples),
         onLog: (level, message) => void this.#suite.log(level, message),
       });
-      void this.#pool.allStopped.then(() => this.#wakeMain?.());
+      void this.#pool.allStopped.then(() => this.#clock.wake());
       ticker = setInterval(() => void this.#tick(), TICK_MS);
-      this.#epochMs = performance.timeOrigin + performance.now();
-      this.#pool.begin(this.#epochMs);
+      this.#pool.begin(this.#clock.start());
       const last = await this.#runWindows();
       const finished = () =>
         Promise.race([this.#pool!.allStopped, new Promise((r) => setTimeout(r, FINISH_TIMEOUT_MS))]);
@@ -172,7 +171,11 @@ class LoadRun {
       await finished();
       // The last window takes the requests still answered after the timetable ended; after an early
       // stop it only holds stragglers, recorded but not judged.
-      await this.#closeWindow(last.startMs, Math.max(last.startMs + 1, this.#elapsedMs()), !last.judged);
+      await this.#closeWindow(
+        last.startMs,
+        Math.max(last.startMs + 1, this.#clock.elapsedMs()),
+        !last.judged,
+      );
     } finally {
       clearInterval(ticker);
       ctx.signal.removeEventListener('abort', onAbort);
@@ -191,9 +194,9 @@ class LoadRun {
   #stop(reason: string): void {
     if (this.#stopReason) return;
     this.#stopReason = reason;
-    this.#stoppedAtMs = this.#elapsedMs();
+    this.#stoppedAtMs = this.#clock.elapsedMs();
     this.#pool?.stop();
-    this.#wakeMain?.();
+    this.#clock.wake();
   }
 
   /**
@@ -209,11 +212,11 @@ class LoadRun {
     });
     for (;;) {
       const endMs = Math.min(startMs + windowMs, durationMs);
-      await this.#sleepUntilElapsed(endMs);
+      if (!this.#stopReason) await this.#clock.sleepUntil(endMs);
       if (this.#stopReason || workersDone) {
         // A stop, or a closed run that reached its request count: the part window is judged like any
         // other unless it is too short to mean anything; then it goes into the final window.
-        const stoppedAt = Math.min(this.#elapsedMs(), endMs);
+        const stoppedAt = Math.min(this.#clock.elapsedMs(), endMs);
         if (stoppedAt - startMs < Math.min(1_000, windowMs / 2)) return { startMs, judged: false };
         await this.#closeWindow(startMs, stoppedAt);
         return { startMs: stoppedAt, judged: false };
@@ -289,7 +292,7 @@ class LoadRun {
 
   /** Once a second: a server resource sample and the live status line. */
   async #tick(): Promise<void> {
-    const elapsedMs = this.#elapsedMs();
+    const elapsedMs = this.#clock.elapsedMs();
     if (this.#pool?.failure) this.#stop(this.#pool.failure);
     if (!this.#sampling && this.#sampler) {
       this.#sampling = true;
@@ -308,25 +311,6 @@ class LoadRun {
       elapsedMs,
       totalMs: this.#plan.durationMs,
       status: `${Math.round(rate)} req/s · ${live.done} done · ${live.failed} failed · ${live.dropped} dropped · ${live.inFlight} in flight`,
-    });
-  }
-
-  #elapsedMs(): number {
-    return performance.timeOrigin + performance.now() - this.#epochMs;
-  }
-
-  #sleepUntilElapsed(ms: number): Promise<void> {
-    if (this.#stopReason) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, Math.max(0, ms - this.#elapsedMs()));
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wakeMain = () => {
-        this.#wakeMain = null;
-        done();
-      };
     });
   }
 

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { RawWindow } from '../metrics/metric-set.ts';
+import { WindowRequests } from '../metrics/window-requests.ts';
 import type { FromLoadWorker, LoadLive, LoadWorkerInit, SampledResponse, ToLoadWorker } from './protocol.ts';
 
 export interface LoadPoolHandlers {
@@ -13,7 +14,7 @@ const READY_TIMEOUT_MS = 60_000;
 /** The load's worker threads, seen from the main thread: start, ask for windows, learn when they are done. */
 export class LoadWorkerPool {
   readonly #workers: Worker[] = [];
-  readonly #windowWaiters = new Map<number, Map<number, (raw: RawWindow | null) => void>>();
+  readonly #windows = new WindowRequests();
   readonly #stopped: Promise<void>[] = [];
   #failure: string | null = null;
   #terminating = false;
@@ -47,23 +48,10 @@ export class LoadWorkerPool {
     this.#broadcast({ type: 'stop' });
   }
 
-  async window(id: number, timeoutMs: number): Promise<RawWindow[]> {
-    const waiters = new Map<number, (raw: RawWindow | null) => void>();
-    this.#windowWaiters.set(id, waiters);
-    const answers = this.#workers.map(
-      (_, index) =>
-        new Promise<RawWindow | null>((resolve) => {
-          const timer = setTimeout(() => resolve(null), timeoutMs);
-          waiters.set(index, (raw) => {
-            clearTimeout(timer);
-            resolve(raw);
-          });
-        }),
+  window(id: number, timeoutMs: number): Promise<RawWindow[]> {
+    return this.#windows.collect(id, this.#workers.length, timeoutMs, () =>
+      this.#broadcast({ type: 'window', id }),
     );
-    this.#broadcast({ type: 'window', id });
-    const raws = await Promise.all(answers);
-    this.#windowWaiters.delete(id);
-    return raws.filter((raw): raw is RawWindow => raw !== null);
   }
 
   async terminate(): Promise<void> {
@@ -88,7 +76,7 @@ export class LoadWorkerPool {
             resolve();
             break;
           case 'window':
-            this.#windowWaiters.get(message.id)?.get(index)?.(message.raw);
+            this.#windows.answer(message.id, index, message.raw);
             break;
           case 'samples':
             handlers.onSamples(message.samples);
@@ -121,7 +109,7 @@ export class LoadWorkerPool {
   }
 
   #release(index: number): void {
-    for (const waiters of this.#windowWaiters.values()) waiters.get(index)?.(null);
+    this.#windows.workerGone(index);
   }
 
   #broadcast(message: ToLoadWorker): void {

@@ -4,6 +4,7 @@ import { assertLoadAllowed } from '../config/safety.ts';
 import type { Engine, EngineContext } from '../engine.ts';
 import { ShakedownError } from '../errors.ts';
 import { MergedWindow, RunTotals } from '../metrics/aggregate.ts';
+import { RunClock } from '../metrics/run-clock.ts';
 import { clock, unlessDataStopped } from '../metrics/stopped-data.ts';
 import { compileThresholds, mergeThresholds, type ThresholdSpec } from '../metrics/threshold-set.ts';
 import type { TargetLost } from '../report/model.ts';
@@ -100,13 +101,12 @@ class SoakRun {
   #sampling = false;
   #latestSample: ResourceSample | null = null;
   #pool: WorkerPool | null = null;
-  #epochMs = 0;
+  readonly #clock = new RunClock();
   #windowId = 0;
   #stopReason: string | null = null;
   #lost: { atMs: number; message: string } | null = null;
   #stoppedAtMs = 0;
   #abortedBy: ThresholdSpec | null = null;
-  #wakeMain: (() => void) | null = null;
   #lastAcked = { count: 0, atMs: 0 };
 
   constructor(
@@ -144,20 +144,19 @@ class SoakRun {
     if (ctx.signal.aborted) onAbort();
     const onLost = () => {
       const lost = ctx.targetLost.reason as TargetLost | undefined;
-      this.#lost = { atMs: this.#elapsedMs(), message: lost?.message ?? 'the target was lost' };
+      this.#lost = { atMs: this.#clock.elapsedMs(), message: lost?.message ?? 'the target was lost' };
       this.#stop(`target lost: ${this.#lost.message}`);
     };
     ctx.targetLost.addEventListener('abort', onLost, { once: true });
     if (ctx.targetLost.aborted) onLost();
     const ticker = setInterval(() => void this.#tick(), TICK_MS);
     try {
-      this.#epochMs = performance.timeOrigin + performance.now();
-      this.#pool.begin(this.#epochMs);
+      this.#pool.begin(this.#clock.start());
       const lastEndMs = await this.#runWindows();
       // Sessions get time to drain their acks and end themselves before they are cut off; a dead
       // target will ack nothing, so then they are cut off at once.
       await this.#pool.stop(this.#lost ? 1_000 : 2 * this.#plan.ackTimeoutMs + 2_000);
-      await this.#closeWindow(lastEndMs, this.#elapsedMs(), true);
+      await this.#closeWindow(lastEndMs, this.#clock.elapsedMs(), true);
     } finally {
       clearInterval(ticker);
       ctx.signal.removeEventListener('abort', onAbort);
@@ -173,11 +172,11 @@ class SoakRun {
     let startMs = 0;
     while (startMs < durationMs) {
       const endMs = Math.min(startMs + windowMs, durationMs);
-      await this.#sleepUntilElapsed(endMs);
+      if (!this.#stopReason) await this.#clock.sleepUntil(endMs);
       if (this.#stopReason) {
         // The part of a window before the stop is judged like any other, unless it is too short to
         // mean anything; then it goes into the drain window.
-        const stoppedAt = Math.min(this.#elapsedMs(), endMs);
+        const stoppedAt = Math.min(this.#clock.elapsedMs(), endMs);
         if (stoppedAt - startMs < Math.min(1_000, windowMs / 2)) return startMs;
         await this.#closeWindow(startMs, stoppedAt);
         return stoppedAt;
@@ -243,7 +242,7 @@ class SoakRun {
 
   /** Once a second: a server resource sample and the live status line. */
   async #tick(): Promise<void> {
-    const elapsedMs = this.#elapsedMs();
+    const elapsedMs = this.#clock.elapsedMs();
     if (this.#pool?.failure) this.#stop(this.#pool.failure);
     if (!this.#sampling && this.#sampler) {
       this.#sampling = true;
@@ -267,27 +266,8 @@ class SoakRun {
   #stop(reason: string): void {
     if (this.#stopReason) return;
     this.#stopReason = reason;
-    this.#stoppedAtMs = this.#elapsedMs();
-    this.#wakeMain?.();
-  }
-
-  #elapsedMs(): number {
-    return performance.timeOrigin + performance.now() - this.#epochMs;
-  }
-
-  #sleepUntilElapsed(ms: number): Promise<void> {
-    if (this.#stopReason) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, Math.max(0, ms - this.#elapsedMs()));
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wakeMain = () => {
-        this.#wakeMain = null;
-        done();
-      };
-    });
+    this.#stoppedAtMs = this.#clock.elapsedMs();
+    this.#clock.wake();
   }
 
   async #workerInits(): Promise<WorkerInit[]> {

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { RawWindow } from '../metrics/metric-set.ts';
+import { WindowRequests } from '../metrics/window-requests.ts';
 import type { FromWorker, LiveStats, ToWorker, WorkerInit } from './protocol.ts';
 
 // From the sources (this repository) the worker is worker.ts, and the soak script's `import ... from
@@ -22,7 +23,7 @@ const READY_TIMEOUT_MS = 60_000;
 /** The soak's worker threads, seen from the main thread: start, ask for windows, stop. */
 export class WorkerPool {
   readonly #workers: Worker[] = [];
-  readonly #windowWaiters = new Map<number, Map<number, (raw: RawWindow | null) => void>>();
+  readonly #windows = new WindowRequests();
   readonly #stopped = new Map<number, () => void>();
   #failure: string | null = null;
   #terminating = false;
@@ -50,23 +51,10 @@ export class WorkerPool {
   }
 
   /** One window from every worker; a worker that does not answer in time contributes nothing. */
-  async window(id: number, timeoutMs: number): Promise<RawWindow[]> {
-    const waiters = new Map<number, (raw: RawWindow | null) => void>();
-    this.#windowWaiters.set(id, waiters);
-    const answers = this.#workers.map(
-      (_, index) =>
-        new Promise<RawWindow | null>((resolve) => {
-          const timer = setTimeout(() => resolve(null), timeoutMs);
-          waiters.set(index, (raw) => {
-            clearTimeout(timer);
-            resolve(raw);
-          });
-        }),
+  window(id: number, timeoutMs: number): Promise<RawWindow[]> {
+    return this.#windows.collect(id, this.#workers.length, timeoutMs, () =>
+      this.#broadcast({ type: 'window', id }),
     );
-    this.#broadcast({ type: 'window', id });
-    const raws = await Promise.all(answers);
-    this.#windowWaiters.delete(id);
-    return raws.filter((raw): raw is RawWindow => raw !== null);
   }
 
   /** Tells every worker to end its sessions and waits (grace plus a margin) for them to say so. */
@@ -105,7 +93,7 @@ export class WorkerPool {
             resolve();
             break;
           case 'window':
-            this.#windowWaiters.get(message.id)?.get(index)?.(message.raw);
+            this.#windows.answer(message.id, index, message.raw);
             break;
           case 'live':
             handlers.onLive(index, message.live);
@@ -136,7 +124,7 @@ export class WorkerPool {
   }
 
   #releaseWaiters(index: number): void {
-    for (const waiters of this.#windowWaiters.values()) waiters.get(index)?.(null);
+    this.#windows.workerGone(index);
     this.#stopped.get(index)?.();
   }
 
