@@ -154,6 +154,13 @@ const scenariosSchema = z.strictObject({
   only: z.array(z.string().min(1)).default([]),
 });
 
+/** The generator's own health bounds (soak and load): a window is overloaded when one is exceeded. */
+const generatorBoundsSchema = z.strictObject({
+  maxEventLoopP99Ms: positiveNumber.optional(),
+  maxCpuPct: positiveNumber.optional(),
+  maxOverloadedWindowsPct: z.number().min(0).max(100).optional(),
+});
+
 /**
  * The soak's tuning, shared by the config's `soak` section and a soak script's `options` (the config
  * wins over the script). Unset values fall back to the script, then to the engine's defaults.
@@ -194,13 +201,7 @@ export const soakTuningShape = {
     .strictObject({ maxFactor: positiveNumber.optional(), minDeltaMs: z.number().nonnegative().optional() })
     .optional(),
   /** soak.generator-healthy: a window is overloaded when either bound is exceeded. */
-  generator: z
-    .strictObject({
-      maxEventLoopP99Ms: positiveNumber.optional(),
-      maxCpuPct: positiveNumber.optional(),
-      maxOverloadedWindowsPct: z.number().min(0).max(100).optional(),
-    })
-    .optional(),
+  generator: generatorBoundsSchema.optional(),
   /** soak.sessions-held: allowed deviation of active sessions from the target, in percent. */
   sessionsHeldPct: z.number().min(0).max(100).optional(),
   /**
@@ -269,13 +270,7 @@ const loadSchema = z
     warmupSec: z.number().nonnegative().default(0),
     workers: positiveInt.max(64).default(1),
     /** load.generator-healthy: a window is overloaded when a bound is exceeded (defaults as the soak's). */
-    generator: z
-      .strictObject({
-        maxEventLoopP99Ms: positiveNumber.optional(),
-        maxCpuPct: positiveNumber.optional(),
-        maxOverloadedWindowsPct: z.number().min(0).max(100).optional(),
-      })
-      .optional(),
+    generator: generatorBoundsSchema.optional(),
     /** k6 thresholds on the load metrics, judged with the config's top-level ones. */
     thresholds: thresholdsSchema.optional(),
     /** The request mix; when empty, the spec's GET operations. */

@@ -130,13 +130,8 @@ export class LoadJudge {
         verdict: 'skip',
         message: `not enough to compare: ${n} window${n === 1 ? '' : 's'} after warm-up (2 or more needed).`,
       };
-    const merge = (encoded: string[]) => {
-      const histogram = new Histogram();
-      for (const item of encoded) histogram.add(Histogram.decode(item));
-      return histogram;
-    };
-    const first = merge(this.#driftFirst.slice(0, k));
-    const last = merge(this.#driftLast.slice(-k));
+    const first = Histogram.decodeAll(this.#driftFirst.slice(0, k));
+    const last = Histogram.decodeAll(this.#driftLast.slice(-k));
     // The median, not p95: a leak moves every request, while one slow burst only moves the tail.
     const drift = compareDrift(first.percentile(50), last.percentile(50), {
       maxFactor: this.#plan.drift.maxFactor,

@@ -34,6 +34,13 @@ export class Histogram {
     return histogram;
   }
 
+  /** One histogram holding every encoded histogram given (e.g. the windows at one end of a run). */
+  static decodeAll(encoded: readonly string[]): Histogram {
+    const histogram = new Histogram();
+    for (const item of encoded) histogram.add(Histogram.decode(item));
+    return histogram;
+  }
+
   /** Records one value in the metric's unit (e.g. ms); negative values count as 0. */
   record(value: number): void {
     const scaled = Math.round(value * HDR_SCALE);

@@ -458,13 +458,8 @@ export class SoakJudge {
       };
     }
     const k = Math.max(1, Math.floor(n / 5));
-    const merge = (encoded: string[]) => {
-      const histogram = new Histogram();
-      for (const item of encoded) histogram.add(Histogram.decode(item));
-      return histogram;
-    };
-    const first = merge(this.#driftFirst.slice(0, k));
-    const last = merge(this.#driftLast.slice(-k));
+    const first = Histogram.decodeAll(this.#driftFirst.slice(0, k));
+    const last = Histogram.decodeAll(this.#driftLast.slice(-k));
     const { maxFactor, minDeltaMs } = this.#plan.drift;
     const bounds = { maxFactor, minDelta: minDeltaMs };
     const ends = compareDrift(first.percentile(95), last.percentile(95), bounds);
