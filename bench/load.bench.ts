@@ -24,7 +24,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { resolveConfig } from '../src/config/resolve.ts';
-import type { RunSummary } from '../src/report/model.ts';
+import type { RunSummary } from '../src/run/model.ts';
 import { runShakedown } from '../src/runner.ts';
 import { freePort } from '../src/stack/free-port.ts';
 

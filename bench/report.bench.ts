@@ -6,7 +6,7 @@
  *   node bench/report.bench.ts [iterations]
  */
 import { renderReport } from '../src/report/html/page.ts';
-import { buildSummary } from '../src/report/summary.ts';
+import { buildSummary } from '../src/run/summary.ts';
 import { soakRun } from '../test/fixtures/report/runs.ts';
 
 const iterations = Number(process.argv[2] ?? 20);

@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { mintHs256Token } from '../src/http/jwt.ts';
-import type { RunSummary } from '../src/report/model.ts';
+import type { RunSummary } from '../src/run/model.ts';
 import { freePort } from '../src/stack/free-port.ts';
 
 const ROOT = path.resolve(fileURLToPath(new URL('..', import.meta.url)));

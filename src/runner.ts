@@ -2,20 +2,20 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LoadedConfig } from './config/resolve.ts';
 import { assertLoadAllowed } from './config/safety.ts';
-import type { EngineName, EngineOptions } from './engine.ts';
-import { engines } from './engines.ts';
-import { ExitCode, type ExitCodeValue, ShakedownError, toShakedownError } from './errors.ts';
+import type { EngineName, EngineOptions } from './engine-context.ts';
+import { engines } from './engine-registry.ts';
+import { ExitCode, type ExitCodeValue, type ShakedownError, toShakedownError } from './errors.ts';
 import { createAuth } from './http/auth.ts';
 import { HttpClient } from './http/client.ts';
 import { assertComparable } from './report/baseline/compare.ts';
 import type { LoadedBaseline } from './report/baseline/load.ts';
 import { recordBaselineComparison } from './report/baseline/record.ts';
-import type { RunSummary, TargetInfo } from './report/model.ts';
-import { RunRecorder } from './report/recorder.ts';
-import { Redactor } from './report/redact.ts';
-import type { Reporter } from './report/reporter.ts';
 import { createReporters } from './report/reporters/index.ts';
-import { createRunDir, newRunId } from './report/run-dir.ts';
+import type { RunSummary, TargetInfo } from './run/model.ts';
+import { RunRecorder } from './run/recorder.ts';
+import { Redactor } from './run/redact.ts';
+import type { Reporter } from './run/reporter.ts';
+import { createRunDir, newRunId } from './run/run-dir.ts';
 import { sendsBursts } from './scenario/engine.ts';
 import { startStack } from './stack/index.ts';
 import { reapOrphans } from './stack/orphans.ts';
@@ -65,13 +65,6 @@ export async function runShakedown(options: RunOptions): Promise<RunOutcome> {
   // The safety rule comes first: nothing, not even a reachability probe, goes to an unlisted host.
   if (config.stack.kind === 'url' && config.target.baseUrl)
     assertTrafficAllowed(options, config.target.baseUrl, bursts);
-  const missing = options.engines.filter((name) => !engines[name]);
-  if (missing.length === options.engines.length) {
-    throw new ShakedownError(
-      'SHK_NOT_AVAILABLE',
-      `${missing.join(', ')}: no engine is available for this yet, so nothing was run.`,
-    );
-  }
 
   const target: TargetInfo = {
     baseUrl: config.target.baseUrl ?? `(${config.stack.kind} stack)`,
@@ -108,8 +101,6 @@ export async function runShakedown(options: RunOptions): Promise<RunOutcome> {
   else signal.addEventListener('abort', onInterrupt, { once: true });
   for (const line of reapOrphans(path.dirname(runDir)))
     await recorder.log('warn', `killed ${line}: its harness had died without stopping it`);
-  for (const name of missing)
-    await recorder.log('warn', `${name}: no engine is available for this yet; skipped.`);
 
   let stack: StackHandle | null = null;
   let http: HttpClient | null = null;
@@ -133,9 +124,8 @@ export async function runShakedown(options: RunOptions): Promise<RunOutcome> {
       }) ?? unwatch;
     http = new HttpClient({ baseUrl: stack.baseUrl, redactor, auth });
     for (const name of options.engines) {
-      const engine = engines[name];
-      if (!engine || signal.aborted || lost.signal.aborted) continue;
-      await engine({
+      if (signal.aborted || lost.signal.aborted) continue;
+      await engines[name]({
         config,
         rootDir: options.loaded.rootDir,
         runDir,

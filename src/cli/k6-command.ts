@@ -1,14 +1,15 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_TOLERANCES } from '../config/baseline.ts';
 import { DEFAULT_CONFIG_FILE, type LoadedConfig, loadConfig } from '../config/resolve.ts';
 import { configSchema } from '../config/schema.ts';
 import { ExitCode, type ExitCodeValue, ShakedownError } from '../errors.ts';
 import { exportK6, mergeThresholdEntries } from '../k6/export.ts';
 import { importK6Results } from '../k6/import.ts';
-import { DEFAULT_TOLERANCES } from '../report/baseline/config.ts';
 import { loadBaseline } from '../report/baseline/load.ts';
-import { Redactor } from '../report/redact.ts';
-import { createReporters, REPORTER_NAMES, type ReporterName } from '../report/reporters/index.ts';
+import { createReporters } from '../report/reporters/index.ts';
+import { Redactor } from '../run/redact.ts';
+import { REPORTER_NAMES, type ReporterName } from '../run/reporter.ts';
 import { redactorFor } from '../runner.ts';
 import { loadSoakScript } from '../soak/script.ts';
 import type { ParsedArgs } from './args.ts';

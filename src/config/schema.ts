@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { baselineConfigSchema } from '../report/baseline/config.ts';
-import { REPORTER_NAMES } from '../report/reporters/index.ts';
+import { REPORTER_NAMES } from '../run/reporter.ts';
+import { baselineConfigSchema } from './baseline.ts';
 
 /** A value or a function computing it (sync or async), e.g. a token minted per run. */
 type Provider<T> = T | (() => T | Promise<T>);

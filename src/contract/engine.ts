@@ -1,9 +1,9 @@
-import type { Engine, EngineContext } from '../engine.ts';
+import type { Engine, EngineContext } from '../engine-context.ts';
 import { ShakedownError } from '../errors.ts';
 import { lintSpec } from '../openapi/lint.ts';
 import { type ApiSpec, loadSpec } from '../openapi/load.ts';
 import { resolveSpecFile } from '../openapi/source.ts';
-import type { SuiteRecorder } from '../report/recorder.ts';
+import type { SuiteRecorder } from '../run/recorder.ts';
 import { loadContractHooks } from './hooks.ts';
 import { planPhases } from './plan.ts';
 import { ContractResults, lintResults, undocumentedBodyLint } from './results.ts';

@@ -4,7 +4,7 @@ import type { LintFinding } from '../openapi/lint.ts';
 import type { ApiSpec } from '../openapi/load.ts';
 import type { Operation } from '../openapi/operations.ts';
 import { RESPONSE_CHECKS, type ResponseCheck } from '../openapi/response.ts';
-import type { CheckResult, CheckVerdict, Evidence } from '../report/model.ts';
+import type { CheckResult, CheckVerdict, Evidence } from '../run/model.ts';
 import type { ContractRun, MethodProbe, Observation } from './run.ts';
 
 const TITLES: Record<ResponseCheck, string> = {

@@ -1,4 +1,4 @@
-import type { EngineContext } from '../engine.ts';
+import type { EngineContext } from '../engine-context.ts';
 import type { HttpExchange, HttpRequestOptions } from '../http/client.ts';
 import { recordBranches } from '../openapi/branches.ts';
 import type { ApiSpec } from '../openapi/load.ts';

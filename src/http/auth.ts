@@ -1,5 +1,5 @@
 import type { AuthConfig } from '../config/schema.ts';
-import type { Redactor } from '../report/redact.ts';
+import type { Redactor } from '../run/redact.ts';
 
 /** Supplies credentials for requests; tokens it hands out are registered for redaction first. */
 export interface AuthProvider {

@@ -4,8 +4,8 @@ import {
   type Evidence,
   type RecordedRequest,
   type RecordedResponse,
-} from '../report/model.ts';
-import type { Redactor } from '../report/redact.ts';
+} from '../run/model.ts';
+import type { Redactor } from '../run/redact.ts';
 import { type AuthProvider, noAuth } from './auth.ts';
 import { toCurl } from './curl.ts';
 

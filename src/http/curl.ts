@@ -1,4 +1,4 @@
-import type { Redactor } from '../report/redact.ts';
+import type { Redactor } from '../run/redact.ts';
 
 export interface CurlInput {
   method: string;

@@ -12,11 +12,11 @@ import {
 import { assertComparable } from '../report/baseline/compare.ts';
 import type { LoadedBaseline } from '../report/baseline/load.ts';
 import { recordBaselineComparison } from '../report/baseline/record.ts';
-import type { BaselineTolerances, CheckResult, RunSummary, TargetInfo } from '../report/model.ts';
-import { RunRecorder, type SuiteRecorder } from '../report/recorder.ts';
-import type { Redactor } from '../report/redact.ts';
-import type { Reporter } from '../report/reporter.ts';
-import { createRunDir, newRunId } from '../report/run-dir.ts';
+import type { BaselineTolerances, CheckResult, RunSummary, TargetInfo } from '../run/model.ts';
+import { RunRecorder, type SuiteRecorder } from '../run/recorder.ts';
+import type { Redactor } from '../run/redact.ts';
+import type { Reporter } from '../run/reporter.ts';
+import { createRunDir, newRunId } from '../run/run-dir.ts';
 import { exitCodeFor, SHAKEDOWN_VERSION } from '../runner.ts';
 import { ThresholdTracker } from '../soak/threshold-tracker.ts';
 import { K6Results, seriesFilter } from './results.ts';

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { toCurl } from '../http/curl.ts';
-import type { CheckResult } from '../report/model.ts';
-import type { Redactor } from '../report/redact.ts';
+import type { CheckResult } from '../run/model.ts';
+import type { Redactor } from '../run/redact.ts';
 import type { ResolvedRoute } from './mix.ts';
 import type { SampledResponse } from './protocol.ts';
 import type { ValidationVerdict, ValidatorInit } from './validator-worker.ts';

@@ -1,14 +1,14 @@
 import path from 'node:path';
 import { assertLoadAllowed } from '../config/safety.ts';
-import type { Engine, EngineContext } from '../engine.ts';
+import type { Engine, EngineContext } from '../engine-context.ts';
 import { ShakedownError } from '../errors.ts';
 import { MergedWindow, RunTotals } from '../metrics/aggregate.ts';
 import { RunClock } from '../metrics/run-clock.ts';
 import { clock, type DataStop, unlessDataStopped } from '../metrics/stopped-data.ts';
 import { compileThresholds, mergeThresholds, type ThresholdSpec } from '../metrics/threshold-set.ts';
 import { type ApiSpec, loadSpec } from '../openapi/load.ts';
-import type { TargetLost } from '../report/model.ts';
-import type { SuiteRecorder } from '../report/recorder.ts';
+import type { TargetLost } from '../run/model.ts';
+import type { SuiteRecorder } from '../run/recorder.ts';
 import {
   createResourceSampler,
   type ResourceSample,

@@ -1,5 +1,5 @@
 import type { LoadConfig } from '../config/schema.ts';
-import type { EngineOptions } from '../engine.ts';
+import type { EngineOptions } from '../engine-context.ts';
 
 /** A stretch of the open model's timetable: the rate goes linearly from `fromPerSec` to `toPerSec`. */
 export interface RateSegment {

@@ -1,7 +1,7 @@
 import type { MergedWindow, RunTotals } from '../metrics/aggregate.ts';
 import { Histogram, round3 } from '../metrics/histogram.ts';
 import { compareDrift } from '../metrics/trend.ts';
-import type { CheckResult } from '../report/model.ts';
+import type { CheckResult } from '../run/model.ts';
 import type { LoadPlan } from './plan.ts';
 
 const OFFENDERS_KEPT = 20;

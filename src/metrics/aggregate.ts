@@ -1,4 +1,4 @@
-import type { HistogramSummary, MetricsSnapshot } from '../report/model.ts';
+import type { HistogramSummary, MetricsSnapshot } from '../run/model.ts';
 import { Histogram, round3 } from './histogram.ts';
 import type { RawWindow } from './metric-set.ts';
 

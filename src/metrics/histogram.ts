@@ -1,5 +1,5 @@
 import * as hdr from 'hdr-histogram-js';
-import type { HistogramSummary } from '../report/model.ts';
+import type { HistogramSummary } from '../run/model.ts';
 
 /**
  * HDR histograms record integers, so values are stored at 1/1000 of the metric's unit: a `_ms`

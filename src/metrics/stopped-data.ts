@@ -1,4 +1,4 @@
-import type { CheckResult } from '../report/model.ts';
+import type { CheckResult } from '../run/model.ts';
 
 /** When the target went away during a run, and what the stack said about it. */
 export interface DataStop {

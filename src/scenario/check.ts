@@ -1,6 +1,6 @@
 import type { HttpClient } from '../http/client.ts';
-import type { CheckResult, Evidence } from '../report/model.ts';
-import type { SuiteRecorder } from '../report/recorder.ts';
+import type { CheckResult, Evidence } from '../run/model.ts';
+import type { SuiteRecorder } from '../run/recorder.ts';
 import type { CheckContext, CheckOutcome } from './define.ts';
 
 export function checkContext(http: HttpClient): CheckContext {

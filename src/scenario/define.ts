@@ -2,8 +2,8 @@ import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
 import type { ResolvedConfig } from '../config/schema.ts';
 import type { AuthProvider } from '../http/auth.ts';
 import type { HttpClient, HttpExchange } from '../http/client.ts';
-import type { CheckResult, CheckVerdict, Evidence } from '../report/model.ts';
-import type { Redactor } from '../report/redact.ts';
+import type { CheckResult, CheckVerdict, Evidence } from '../run/model.ts';
+import type { Redactor } from '../run/redact.ts';
 import type { StackHandle } from '../stack/types.ts';
 import type { LoopbackPool } from './loopback.ts';
 

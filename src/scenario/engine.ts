@@ -5,7 +5,7 @@ import { io, type Socket } from 'socket.io-client';
 import { syntaxLocation } from '../config/resolve.ts';
 import { assertLoadAllowed } from '../config/safety.ts';
 import { enableTypeScriptModules } from '../config/ts-modules.ts';
-import type { Engine, EngineContext } from '../engine.ts';
+import type { Engine, EngineContext } from '../engine-context.ts';
 import { ShakedownError } from '../errors.ts';
 import { runCheck } from './check.ts';
 import type { ScenarioContext, ScenarioDefinition } from './define.ts';

@@ -1,7 +1,7 @@
 import { type MergedWindow, type MetricView, WindowSpan } from '../metrics/aggregate.ts';
 import type { ThresholdSpec } from '../metrics/threshold-set.ts';
 import { compare, observe } from '../metrics/thresholds.ts';
-import type { CheckResult } from '../report/model.ts';
+import type { CheckResult } from '../run/model.ts';
 
 interface SpanResult {
   startMs: number;

@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { AuthProvider } from '../http/auth.ts';
 import { HttpClient } from '../http/client.ts';
 import { MetricSet } from '../metrics/metric-set.ts';
-import { Redactor } from '../report/redact.ts';
+import { Redactor } from '../run/redact.ts';
 import { GeneratorMonitor, starve } from './generator-monitor.ts';
 import type { FromWorker, LiveStats, ToWorker, WorkerInit } from './protocol.ts';
 import { loadSoakScript } from './script.ts';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { ComposeStackConfig } from '../config/schema.ts';
 import { ShakedownError } from '../errors.ts';
 import { importOptional } from '../optional-import.ts';
-import type { Redactor } from '../report/redact.ts';
+import type { Redactor } from '../run/redact.ts';
 import { assertDockerAvailable } from './compose/docker.ts';
 import { writeRunEnvFile } from './compose/env-file.ts';
 import { probeReady } from './compose/probe.ts';

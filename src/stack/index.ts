@@ -1,6 +1,6 @@
 import type { LoadedConfig } from '../config/resolve.ts';
 import { ShakedownError } from '../errors.ts';
-import type { Redactor } from '../report/redact.ts';
+import type { Redactor } from '../run/redact.ts';
 import { startComposeStack } from './compose.ts';
 import { startLocalStack } from './local.ts';
 import type { StackHandle } from './types.ts';

@@ -2,7 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import type { LocalStackConfig } from '../config/schema.ts';
 import { ShakedownError } from '../errors.ts';
-import type { Redactor } from '../report/redact.ts';
+import type { Redactor } from '../run/redact.ts';
 import { freePort } from './free-port.ts';
 import { PID_FILE } from './orphans.ts';
 import { ManagedProcess } from './process.ts';

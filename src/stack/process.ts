@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import type { Redactor } from '../report/redact.ts';
+import type { Redactor } from '../run/redact.ts';
 import { forgetPid, recordPid } from './orphans.ts';
 import { type ExitInfo, type LaunchSpec, SIGNAL_NUMBERS } from './types.ts';
 

@@ -1,4 +1,4 @@
-import type { TargetLost } from '../report/model.ts';
+import type { TargetLost } from '../run/model.ts';
 
 /** Called once when the target dies (or stops answering) without the harness asking it to. */
 export type TargetLostListener = (lost: TargetLost) => void;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CheckResult } from '../../src/report/model.ts';
+import type { CheckResult } from '../../src/run/model.ts';
 import { PETS_API_KEY, PETS_FAULTS, type PetsFault, startPetsApi } from '../fixtures/openapi/pets-api.ts';
 import { latestRunDir, REPO_ROOT, readSummary, runCli, tempDir, writeConfig } from '../helpers/cli.ts';
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CheckResult } from '../../src/report/model.ts';
+import type { CheckResult } from '../../src/run/model.ts';
 import { startThingsApi, THINGS_TOKEN, type ThingsFault } from '../fixtures/openapi/things-api.ts';
 import { latestRunDir, REPO_ROOT, readSummary, runCli, tempDir, writeConfig } from '../helpers/cli.ts';
 

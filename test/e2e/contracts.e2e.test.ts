@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { mintHs256Token } from '../../src/http/jwt.ts';
-import type { CheckResult } from '../../src/report/model.ts';
+import type { CheckResult } from '../../src/run/model.ts';
 import {
   checksWithId,
   latestRunDir,

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CheckResult, RunSummary } from '../../src/report/model.ts';
+import type { CheckResult, RunSummary } from '../../src/run/model.ts';
 import { REPO_ROOT, runCli, tempDir, writeConfig } from '../helpers/cli.ts';
 
 const POD_1 = path.join(REPO_ROOT, 'test/fixtures/k6/pod-1.ndjson');

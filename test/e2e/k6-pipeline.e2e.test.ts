@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { mintToken, nowSec, startInProcess } from '../../examples/voice-api/test/helpers.ts';
 import { type LoadedConfig, loadConfig } from '../../src/config/resolve.ts';
 import { exportK6 } from '../../src/k6/export.ts';
-import type { RunSummary } from '../../src/report/model.ts';
+import type { RunSummary } from '../../src/run/model.ts';
 import { REPO_ROOT, runCli, tempDir, writeConfig } from '../helpers/cli.ts';
 import { importK6Script, setK6Env, writeK6Json } from '../helpers/k6-node.ts';
 import { k6Samples } from '../helpers/k6-shim.ts';

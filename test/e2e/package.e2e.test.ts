@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunSummary } from '../../src/report/model.ts';
+import type { RunSummary } from '../../src/run/model.ts';
 import { PETS_API_KEY, type PetsFault, startPetsApi } from '../fixtures/openapi/pets-api.ts';
 import { REPO_ROOT } from '../helpers/cli.ts';
 import { installedProject, type PackedShakedown, packShakedown, run } from '../helpers/installed-project.ts';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunSummary } from '../../src/report/model.ts';
+import type { RunSummary } from '../../src/run/model.ts';
 import {
   CLI,
   latestRunDir,

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
-import type { CheckResult, RunSummary } from '../../src/report/model.ts';
+import type { CheckResult, RunSummary } from '../../src/run/model.ts';
 import {
   type CliResult,
   latestRunDir,

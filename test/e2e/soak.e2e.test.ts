@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.ts';
 import { Histogram } from '../../src/metrics/histogram.ts';
-import type { Evidence } from '../../src/report/model.ts';
+import type { Evidence } from '../../src/run/model.ts';
 import { isProcessAlive } from '../../src/stack/process.ts';
 import {
   CLI,

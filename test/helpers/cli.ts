@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { RunSummary } from '../../src/report/model.ts';
+import type { RunSummary } from '../../src/run/model.ts';
 
 export const REPO_ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const CLI = path.join(REPO_ROOT, 'bin/shakedown.js');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
-import type { RunSummary, SuiteKind, SuiteSummary } from '../../src/report/model.ts';
+import type { RunSummary, SuiteKind, SuiteSummary } from '../../src/run/model.ts';
 import { PID_FILE } from '../../src/stack/orphans.ts';
 import { type CliResult, checksWithId, latestRunDir, readSummary } from './cli.ts';
 

@@ -3,9 +3,9 @@ import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_TOLERANCES } from '../../src/config/baseline.ts';
 import { ShakedownError } from '../../src/errors.ts';
 import { assertComparable, compareRuns } from '../../src/report/baseline/compare.ts';
-import { DEFAULT_TOLERANCES } from '../../src/report/baseline/config.ts';
 import { formatSinceBaseline } from '../../src/report/baseline/format.ts';
 import { type LoadedBaseline, loadBaseline } from '../../src/report/baseline/load.ts';
 import { baselineChecks, rebuildWithBaseline } from '../../src/report/baseline/record.ts';
@@ -15,8 +15,8 @@ import type {
   MetricsSnapshot,
   RunSummary,
   SuiteSummary,
-} from '../../src/report/model.ts';
-import { buildSummary } from '../../src/report/summary.ts';
+} from '../../src/run/model.ts';
+import { buildSummary } from '../../src/run/summary.ts';
 import { soakRun, writeRunDir } from '../fixtures/report/runs.ts';
 import { REPO_ROOT, tempDir } from '../helpers/cli.ts';
 

@@ -5,12 +5,12 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_TOLERANCES } from '../../src/report/baseline/config.ts';
+import { DEFAULT_TOLERANCES } from '../../src/config/baseline.ts';
 import { loadBaseline } from '../../src/report/baseline/load.ts';
 import { rebuildWithBaseline } from '../../src/report/baseline/record.ts';
 import { htmlReporter } from '../../src/report/html/reporter.ts';
-import { rebuildReport } from '../../src/report/rebuild.ts';
 import { jsonReporter } from '../../src/report/reporters/json.ts';
+import { rebuildReport } from '../../src/run/rebuild.ts';
 import {
   failingContractsRun,
   HOSTILE,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { rateGroups, suiteCharts } from '../../src/report/html/charts.ts';
 import { jsonForScript } from '../../src/report/html/html.ts';
 import { renderReport } from '../../src/report/html/page.ts';
-import { buildSummary } from '../../src/report/summary.ts';
+import { buildSummary } from '../../src/run/summary.ts';
 import { failingContractsRun, HOSTILE, hostileRun, passingRun, soakRun } from '../fixtures/report/runs.ts';
 
 const soak15 = buildSummary(soakRun({ durationSec: 900, windowSec: 10 }));

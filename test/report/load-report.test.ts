@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Histogram } from '../../src/metrics/histogram.ts';
 import { suiteCharts } from '../../src/report/html/charts.ts';
 import { routeTable } from '../../src/report/html/routes.ts';
-import type { SuiteSummary } from '../../src/report/model.ts';
+import type { SuiteSummary } from '../../src/run/model.ts';
 
 function histogram(values: number[]) {
   const h = new Histogram();

@@ -9,7 +9,7 @@ import type {
   MetricsSnapshot,
   RunSummary,
   TargetInfo,
-} from '../model.ts';
+} from '../../run/model.ts';
 import { unitOf } from './format.ts';
 import type { LoadedBaseline } from './load.ts';
 

@@ -1,4 +1,4 @@
-import type { BaselineComparison, CheckChange, MetricDelta } from '../model.ts';
+import type { BaselineComparison, CheckChange, MetricDelta } from '../../run/model.ts';
 
 export function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;

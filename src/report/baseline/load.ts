@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ShakedownError } from '../../errors.ts';
-import type { RunSummary } from '../model.ts';
-import { readEvents } from '../run-dir.ts';
-import { buildSummary } from '../summary.ts';
+import type { RunSummary } from '../../run/model.ts';
+import { readEvents } from '../../run/run-dir.ts';
+import { buildSummary } from '../../run/summary.ts';
 
 export interface LoadedBaseline {
   summary: RunSummary;

@@ -1,9 +1,15 @@
-import type { BaselineComparison, BaselineTolerances, CheckResult, RunEvent, RunSummary } from '../model.ts';
-import type { RunRecorder } from '../recorder.ts';
-import type { Reporter } from '../reporter.ts';
-import { ReporterMultiplexer } from '../reporter.ts';
-import { readEvents } from '../run-dir.ts';
-import { buildSummary } from '../summary.ts';
+import type {
+  BaselineComparison,
+  BaselineTolerances,
+  CheckResult,
+  RunEvent,
+  RunSummary,
+} from '../../run/model.ts';
+import type { RunRecorder } from '../../run/recorder.ts';
+import type { Reporter } from '../../run/reporter.ts';
+import { ReporterMultiplexer } from '../../run/reporter.ts';
+import { readEvents } from '../../run/run-dir.ts';
+import { buildSummary } from '../../run/summary.ts';
 import { assertComparable, compareRuns } from './compare.ts';
 import { describeCheckChange, describeMetricDelta, formatValue } from './format.ts';
 import type { LoadedBaseline } from './load.ts';

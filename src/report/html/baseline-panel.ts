@@ -1,6 +1,6 @@
+import type { BaselineComparison, CheckChange, MetricDelta } from '../../run/model.ts';
 import { formatDelta, formatValue } from '../baseline/format.ts';
 import { describeTolerances } from '../baseline/record.ts';
-import type { BaselineComparison, CheckChange, MetricDelta } from '../model.ts';
 import { type Html, html } from './html.ts';
 
 /** The "since baseline" panel: what broke, what got fixed, which numbers moved beyond tolerance. */

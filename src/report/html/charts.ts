@@ -1,5 +1,5 @@
+import type { CheckResult, HistogramSummary, IntervalRecord, SuiteSummary } from '../../run/model.ts';
 import { formatValue, unitOf } from '../baseline/format.ts';
-import type { CheckResult, HistogramSummary, IntervalRecord, SuiteSummary } from '../model.ts';
 import { distributionOf } from './distribution.ts';
 
 /** One chart as the page's script draws it (embedded as JSON) and as its text summary reads. */

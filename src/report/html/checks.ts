@@ -1,4 +1,10 @@
-import type { CheckResult, CheckVerdict, Evidence, RecordedRequest, RecordedResponse } from '../model.ts';
+import type {
+  CheckResult,
+  CheckVerdict,
+  Evidence,
+  RecordedRequest,
+  RecordedResponse,
+} from '../../run/model.ts';
 import { type Html, html } from './html.ts';
 
 export const VERDICT_ORDER: readonly CheckVerdict[] = ['fail', 'warn', 'pass', 'skip'];

@@ -1,4 +1,4 @@
-import type { CheckResult, CheckVerdict, SuiteSummary } from '../model.ts';
+import type { CheckResult, CheckVerdict, SuiteSummary } from '../../run/model.ts';
 import { type Html, html } from './html.ts';
 
 interface Row {

@@ -1,5 +1,5 @@
 import { decodeFromCompressedBase64, type Histogram } from 'hdr-histogram-js';
-import type { HistogramSummary } from '../model.ts';
+import type { HistogramSummary } from '../../run/model.ts';
 
 /** A histogram for drawing: `counts[i]` values fell in (`upperBounds[i-1]`, `upperBounds[i]`]. */
 export interface Distribution {

@@ -1,5 +1,5 @@
+import type { MetricDelta, SuiteSummary } from '../../run/model.ts';
 import { formatDelta, formatValue, unitOf } from '../baseline/format.ts';
-import type { MetricDelta, SuiteSummary } from '../model.ts';
 import { type Html, html } from './html.ts';
 
 /** `suite/metric/stat` → its comparison with the baseline. */

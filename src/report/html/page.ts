@@ -1,6 +1,6 @@
+import type { CheckResult, CheckVerdict, RunSummary, SuiteSummary } from '../../run/model.ts';
 import { checkKey, keyedChecks } from '../baseline/compare.ts';
 import { plural } from '../baseline/format.ts';
-import type { CheckResult, CheckVerdict, RunSummary, SuiteSummary } from '../model.ts';
 import { reportAssets } from './assets.ts';
 import { baselinePanel } from './baseline-panel.ts';
 import { type ChartSpec, suiteCharts } from './charts.ts';

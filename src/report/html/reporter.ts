@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Reporter } from '../reporter.ts';
+import type { Reporter } from '../../run/reporter.ts';
 import { renderReport } from './page.ts';
 
 export const HTML_FILE = 'index.html';

@@ -1,5 +1,5 @@
+import type { HistogramSummary, SuiteSummary } from '../../run/model.ts';
 import { formatValue } from '../baseline/format.ts';
-import type { HistogramSummary, SuiteSummary } from '../model.ts';
 import { type Html, html } from './html.ts';
 
 const ROUTE_DURATION = /^http_req_duration\{route=(.*)\}$/;

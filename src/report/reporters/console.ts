@@ -1,7 +1,13 @@
 import type { Writable } from 'node:stream';
+import type {
+  CheckResult,
+  CheckVerdict,
+  IntervalRecord,
+  MetricsSnapshot,
+  RunSummary,
+} from '../../run/model.ts';
+import type { Progress, Reporter } from '../../run/reporter.ts';
 import { formatSinceBaseline } from '../baseline/format.ts';
-import type { CheckResult, CheckVerdict, IntervalRecord, MetricsSnapshot, RunSummary } from '../model.ts';
-import type { Progress, Reporter } from '../reporter.ts';
 
 export interface ConsoleReporterOptions {
   stream?: Writable & { isTTY?: boolean; columns?: number };

@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Reporter } from '../reporter.ts';
+import type { Reporter } from '../../run/reporter.ts';
 
 export const SUMMARY_FILE = 'summary.json';
 
-/** Writes `summary.json`, the machine-readable result (schema: `src/report/summary.schema.json`). */
+/** Writes `summary.json`, the machine-readable result (schema: `src/report/schema/summary.schema.json`). */
 export function jsonReporter(): Reporter {
   return {
     name: 'json',

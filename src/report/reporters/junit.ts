@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { CheckResult, RunSummary, SuiteSummary } from '../model.ts';
-import type { Reporter } from '../reporter.ts';
+import type { CheckResult, RunSummary, SuiteSummary } from '../../run/model.ts';
+import type { Reporter } from '../../run/reporter.ts';
 
 export const JUNIT_FILE = 'junit.xml';
 

@@ -1,5 +1,5 @@
 import { type CurlInput, quote, toCurl } from '../../http/curl.ts';
-import type { Redactor } from '../../report/redact.ts';
+import type { Redactor } from '../../run/redact.ts';
 import { type WebhookSchemeName, webhookSchemes } from './index.ts';
 
 /** The header that carries the signature, and its value, for one delivery signed now. */

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ComposeServiceConfig } from '../../config/schema.ts';
 import { ShakedownError } from '../../errors.ts';
-import type { Redactor } from '../../report/redact.ts';
+import type { Redactor } from '../../run/redact.ts';
 import { ManagedProcess } from '../process.ts';
 import { quoteOutput, stringEnv } from '../text.ts';
 import { type ExitInfo, type ServiceHandle, SIGNAL_NUMBERS } from '../types.ts';

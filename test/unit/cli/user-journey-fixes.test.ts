@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mismatchesBetween } from '../../../src/report/baseline/compare.ts';
-import type { RunEvent } from '../../../src/report/model.ts';
-import { buildSummary } from '../../../src/report/summary.ts';
+import type { RunEvent } from '../../../src/run/model.ts';
+import { buildSummary } from '../../../src/run/summary.ts';
 import type { ShutdownObservation } from '../../../src/scenario/builtin/graceful-shutdown/observe.ts';
 import { readinessFlips } from '../../../src/scenario/builtin/graceful-shutdown/verdicts.ts';
 

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { CheckResult, CheckVerdict, SuiteSummary } from '../../../src/report/model.ts';
 import { consoleReporter } from '../../../src/report/reporters/console.ts';
+import type { CheckResult, CheckVerdict, SuiteSummary } from '../../../src/run/model.ts';
 
 class Collect extends Writable {
   text = '';

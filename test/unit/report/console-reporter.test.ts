@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { HistogramSummary, IntervalRecord } from '../../../src/report/model.ts';
 import { consoleReporter } from '../../../src/report/reporters/console.ts';
+import type { HistogramSummary, IntervalRecord } from '../../../src/run/model.ts';
 
 /** A stream that keeps what was written; `isTTY` as a terminal or a CI log would report it. */
 class FakeStream extends Writable {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toCurl } from '../../../src/http/curl.ts';
-import { REDACTED, Redactor } from '../../../src/report/redact.ts';
+import { REDACTED, Redactor } from '../../../src/run/redact.ts';
 
 const secret = 'whsec_abcdefghijklmnop';
 

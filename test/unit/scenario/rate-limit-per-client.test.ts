@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpClient } from '../../../src/http/client.ts';
-import { Redactor } from '../../../src/report/redact.ts';
+import { Redactor } from '../../../src/run/redact.ts';
 import { Clients } from '../../../src/scenario/builtin/rate-limit/clients.ts';
 import { rateLimitOptionsSchema } from '../../../src/scenario/builtin/rate-limit/options.ts';
 import { perClient } from '../../../src/scenario/builtin/rate-limit/quota-checks.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HttpClient } from '../../../src/http/client.ts';
-import { Redactor } from '../../../src/report/redact.ts';
+import { Redactor } from '../../../src/run/redact.ts';
 import { Clients, NoFreshQuota } from '../../../src/scenario/builtin/rate-limit/clients.ts';
 import {
   type RateLimitOptions,

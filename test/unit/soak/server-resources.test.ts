@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.ts';
 import { HttpClient } from '../../../src/http/client.ts';
 import { MergedWindow, RunTotals } from '../../../src/metrics/aggregate.ts';
-import { Redactor } from '../../../src/report/redact.ts';
+import { Redactor } from '../../../src/run/redact.ts';
 import { resolvePlan } from '../../../src/soak/plan.ts';
 import {
   createResourceSampler,

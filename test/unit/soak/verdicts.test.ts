@@ -3,7 +3,7 @@ import { configSchema } from '../../../src/config/schema.ts';
 import { MergedWindow, RunTotals } from '../../../src/metrics/aggregate.ts';
 import { Histogram } from '../../../src/metrics/histogram.ts';
 import { compileThresholds } from '../../../src/metrics/threshold-set.ts';
-import type { CheckResult } from '../../../src/report/model.ts';
+import type { CheckResult } from '../../../src/run/model.ts';
 import type { SoakOptions } from '../../../src/soak/define.ts';
 import { resolvePlan } from '../../../src/soak/plan.ts';
 import { ThresholdTracker } from '../../../src/soak/threshold-tracker.ts';

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redactor } from '../../../report/redact.ts';
+import type { Redactor } from '../../../run/redact.ts';
 import { freePort } from '../../../stack/free-port.ts';
 import { ManagedProcess } from '../../../stack/process.ts';
 import type { LaunchSpec } from '../../../stack/types.ts';

@@ -1,4 +1,4 @@
-import type { Evidence } from '../../../report/model.ts';
+import type { Evidence } from '../../../run/model.ts';
 import type { CheckContext, CheckOutcome, ScenarioContext } from '../../define.ts';
 import { type Burst, type Clients, NoFreshQuota, outcome } from './clients.ts';
 import { type RateLimitOptions, type RateLimitRoute, routeLabel } from './options.ts';

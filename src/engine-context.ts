@@ -1,8 +1,8 @@
 import type { ResolvedConfig } from './config/schema.ts';
 import type { AuthProvider } from './http/auth.ts';
 import type { HttpClient } from './http/client.ts';
-import type { RunRecorder } from './report/recorder.ts';
-import type { Redactor } from './report/redact.ts';
+import type { RunRecorder } from './run/recorder.ts';
+import type { Redactor } from './run/redact.ts';
 import type { StackHandle } from './stack/types.ts';
 
 export type EngineName = 'contracts' | 'scenarios' | 'soak' | 'load';

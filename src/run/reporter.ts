@@ -74,3 +74,7 @@ export class ReporterMultiplexer {
     }
   }
 }
+
+/** The reporters a config or `--reporter` may name; `src/report/reporters/index.ts` builds them. */
+export const REPORTER_NAMES = ['console', 'json', 'junit', 'html'] as const;
+export type ReporterName = (typeof REPORTER_NAMES)[number];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { BaselineTolerances } from '../model.ts';
+import type { BaselineTolerances } from '../run/model.ts';
 
 const nonNegative = z
   .number({ error: 'expected a number ≥ 0' })
