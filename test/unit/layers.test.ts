@@ -53,6 +53,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     ...BASE,
   ],
   cli: ['*'],
+  'check-catalog': ['*'],
   index: ['*'],
   vitest: ['contract', 'openapi', 'run', ...BASE],
 };
