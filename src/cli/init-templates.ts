@@ -1,3 +1,4 @@
+// Over 350 lines because the templates of every file `init` writes (config, scenarios, soak, CI) sit together, as the user will read them.
 import { preferredMediaType, sampleValue } from '../contract/generate.ts';
 import type { ApiSpec } from '../openapi/load.ts';
 import type { Operation } from '../openapi/operations.ts';

@@ -1,3 +1,4 @@
+// Over 350 lines because reading an operation (parameters, bodies, responses, links, security, $ref resolution) is one walk of the OpenAPI document.
 import type { ShakedownError } from '../errors.ts';
 import { getAtPointer, isObject, joinPointer, refToPointer } from './pointer.ts';
 

@@ -1,3 +1,4 @@
+// Over 350 lines because the 3.0/3.1 schema normalisation and the ajv instance it feeds must agree keyword by keyword.
 import type { Ajv, AnySchemaObject, ErrorObject, Options, ValidateFunction } from 'ajv';
 import { Ajv as AjvDraft7 } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';

@@ -1,3 +1,4 @@
+// Over 350 lines because every chart of a suite (latency, rates, resources, thresholds) is built here from one window model.
 import type { CheckResult, HistogramSummary, IntervalRecord, SuiteSummary } from '../../run/model.ts';
 import { formatValue, unitOf } from '../baseline/format.ts';
 import { distributionOf } from './distribution.ts';
