@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { parseDurationSec } from '../config/duration.ts';
+import type { ConfigFlags } from '../config/resolve.ts';
 import { ShakedownError } from '../errors.ts';
 
 export const COMMANDS = [
@@ -19,13 +20,8 @@ export type CommandName = (typeof COMMANDS)[number];
 export interface ParsedArgs {
   command: CommandName | null;
   positionals: string[];
-  flags: {
-    config?: string;
-    target?: string;
-    stack?: string;
-    profile?: string;
-    out?: string;
-    reporter?: string[];
+  /** The config's flags (`ConfigFlags`, layered over the config file) and the commands' own. */
+  flags: ConfigFlags & {
     quiet?: boolean;
     version?: boolean;
     help?: boolean;
@@ -35,11 +31,6 @@ export interface ParsedArgs {
     workers?: string;
     validate?: string;
     parallelism?: string;
-    spec?: string;
-    duration?: string;
-    sessions?: string;
-    rate?: string;
-    connections?: string;
     verbose?: boolean;
     scheme?: string;
     'secret-env'?: string;

@@ -1,12 +1,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import { ShakedownError } from '../errors.ts';
 import { isHttpUrl } from '../openapi/source.ts';
 import { parseDurationSec } from './duration.ts';
 import { configSchema, type ResolvedConfig, type ShakedownConfig } from './schema.ts';
-import { enableTypeScriptModules } from './ts-modules.ts';
+import { importUserModule } from './user-module.ts';
 
 export const DEFAULT_CONFIG_FILE = 'shakedown.config.ts';
 
@@ -70,19 +69,10 @@ export async function loadConfig(
 }
 
 async function importConfigFile(file: string): Promise<Record<string, unknown>> {
-  let mod: Record<string, unknown>;
-  try {
-    enableTypeScriptModules();
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    const where = syntaxLocation(error);
-    throw new ShakedownError(
-      'SHK_CONFIG_LOAD',
-      `cannot load config file ${file}${where ? `:${where.line}:${where.column} (line ${where.line}, column ${where.column})` : ''}: ${reason}${where ? `\n${where.excerpt}` : ''}`,
-      { cause: error },
-    );
-  }
+  const mod = await importUserModule(file, 'SHK_CONFIG_LOAD', ({ reason, location: at }) => {
+    const where = at ? `:${at.line}:${at.column} (line ${at.line}, column ${at.column})` : '';
+    return `cannot load config file ${file}${where}: ${reason}${at ? `\n${at.excerpt}` : ''}`;
+  });
   const value = mod.default ?? mod.config;
   if (!value || typeof value !== 'object') {
     throw new ShakedownError(
@@ -91,23 +81,6 @@ async function importConfigFile(file: string): Promise<Record<string, unknown>> 
     );
   }
   return value as Record<string, unknown>;
-}
-
-/**
- * Where a syntax error is, from the stack Node gives a module that does not parse:
- * `<file>:<line>`, the source line, then a caret line under the offending column.
- */
-export function syntaxLocation(error: unknown): { line: number; column: number; excerpt: string } | null {
-  if (!(error instanceof Error) || !error.stack) return null;
-  const lines = error.stack.split('\n');
-  const line = /:(\d+)$/.exec(lines[0] ?? '')?.[1];
-  const caret = lines.findIndex((l, i) => i > 0 && /^\s*\^+\s*$/.test(l));
-  if (!line || caret < 2) return null;
-  return {
-    line: Number(line),
-    column: lines[caret].indexOf('^') + 1,
-    excerpt: `  ${lines[caret - 1]}\n  ${lines[caret]}`,
-  };
 }
 
 /** Pure resolution of an already-loaded config object; exported for tests and the library API. */

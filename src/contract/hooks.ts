@@ -1,7 +1,6 @@
 import { glob } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { enableTypeScriptModules } from '../config/ts-modules.ts';
+import { importUserModule } from '../config/user-module.ts';
 import { ShakedownError } from '../errors.ts';
 import type { HttpClient } from '../http/client.ts';
 import type { ApiSpec } from '../openapi/load.ts';
@@ -136,17 +135,12 @@ export async function loadContractHooks(
 }
 
 async function importHooks(file: string, shown: string): Promise<unknown> {
-  try {
-    enableTypeScriptModules();
-    const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
-    return mod.default;
-  } catch (error) {
-    throw new ShakedownError(
-      'SHK_SCRIPT_INVALID',
-      `${shown}: cannot be loaded: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
+  const mod = await importUserModule(
+    file,
+    'SHK_SCRIPT_INVALID',
+    ({ reason }) => `${shown}: cannot be loaded: ${reason}`,
+  );
+  return mod.default;
 }
 
 function validateHooks(value: unknown, file: string): ContractHooks {

@@ -1,10 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
-import { syntaxLocation } from '../config/resolve.ts';
 import { assertLoadAllowed } from '../config/safety.ts';
-import { enableTypeScriptModules } from '../config/ts-modules.ts';
+import { importUserModule } from '../config/user-module.ts';
 import type { Engine, EngineContext } from '../engine-context.ts';
 import { ShakedownError } from '../errors.ts';
 import { runCheck } from './check.ts';
@@ -41,25 +39,10 @@ export function findScenarios(dir: string, names: readonly string[]): ScenarioFi
   return names.length === 0 ? all : all.filter((s) => names.includes(s.name));
 }
 
-function where(error: unknown): string {
-  const at = syntaxLocation(error);
-  return at ? `:${at.line}:${at.column}` : '';
-}
-
 export async function loadScenario(file: string): Promise<ScenarioDefinition> {
-  let mod: Record<string, unknown>;
-  try {
-    enableTypeScriptModules();
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-  } catch (error) {
-    throw new ShakedownError(
-      'SHK_SCRIPT_INVALID',
-      `cannot load scenario ${file}${where(error)}: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
-  }
+  const mod = await importUserModule(file, 'SHK_SCRIPT_INVALID', ({ reason, location: at }) => {
+    return `cannot load scenario ${file}${at ? `:${at.line}:${at.column}` : ''}: ${reason}`;
+  });
   const definition = mod.default as ScenarioDefinition | undefined;
   if (!definition || typeof definition.run !== 'function') {
     throw new ShakedownError(

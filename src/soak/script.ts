@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { soakTuningShape, thresholdsSchema } from '../config/schema.ts';
-import { enableTypeScriptModules } from '../config/ts-modules.ts';
+import { importUserModule } from '../config/user-module.ts';
 import { ShakedownError } from '../errors.ts';
 import type { SoakOptions, SoakScript } from './define.ts';
 
@@ -28,16 +27,11 @@ export async function loadSoakScript(file: string): Promise<LoadedSoakScript> {
       `soak script ${file} does not exist. Create it (${HOW_TO}) or point soak.script in the config at yours.`,
     );
   }
-  let mod: Record<string, unknown>;
-  try {
-    enableTypeScriptModules();
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new ShakedownError('SHK_SCRIPT_INVALID', `cannot load soak script ${file}: ${reason}`, {
-      cause: error,
-    });
-  }
+  const mod = await importUserModule(
+    file,
+    'SHK_SCRIPT_INVALID',
+    ({ reason }) => `cannot load soak script ${file}: ${reason}`,
+  );
   const script = (mod.default ?? mod.soak) as Partial<SoakScript> | undefined;
   if (!script || typeof script !== 'object' || typeof script.session !== 'function') {
     throw new ShakedownError(

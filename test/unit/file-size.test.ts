@@ -35,8 +35,6 @@ describe('source file size', () => {
       .filter(({ lines }) => lines.length > MAX_LINES)
       .filter(({ lines }) => !REASON.test(lines.slice(0, HEADER_LINES).join('\n')))
       .map(({ file, lines }) => `${file}: ${lines.length} lines`);
-    expect(unexplained, 'split them, or say why in a header line "// Over 350 lines because …"').toEqual(
-      [],
-    );
+    expect(unexplained, 'split them, or say why in a header line "// Over 350 lines because …"').toEqual([]);
   });
 });
