@@ -46,12 +46,19 @@ const secrets = {
 
 /** A config for the compose stack with the given faults and scenarios. */
 function composeRunConfig(
-  options: { faults?: string[]; scenariosDir?: string; extra?: string } = {},
+  options: {
+    faults?: string[];
+    scenariosDir?: string;
+    extra?: string;
+    stack?: string;
+    readyTimeoutMs?: number;
+  } = {},
 ): string {
   return composeConfig({
     secrets,
     env: { SHUTDOWN_DRAIN_MS: '1000', VOICE_API_FAULTS: (options.faults ?? []).join(',') },
-    readyTimeoutMs: 120_000,
+    readyTimeoutMs: options.readyTimeoutMs ?? 120_000,
+    stack: options.stack,
     extra: `scenarios: { dir: ${JSON.stringify(options.scenariosDir ?? path.join(REPO_ROOT, 'scenarios'))} },
   soak: { enabled: false },
   load: { enabled: false },
@@ -182,7 +189,20 @@ describe.skipIf(unavailable !== null)('compose stack (docker-compose.test.yml, t
 
   it('Ctrl-C while the stack starts removes it', async () => {
     const dir = tempDir('shakedown-compose-');
-    writeConfig(dir, composeRunConfig());
+    // voice-api-1 is judged ready on a route that answers 401, so `up` cannot return before
+    // stack.readyTimeoutMs: the signal always lands while the stack is starting, however fast the machine.
+    writeConfig(
+      dir,
+      composeRunConfig({
+        readyTimeoutMs: 30_000,
+        stack: `services: {
+      lb: { role: 'entry', portEnv: 'LB_PORT', readyPath: '/__lb/health' },
+      'voice-api-1': { role: 'replica', portEnv: 'VOICE_API_1_PORT', readyPath: '/v1/sessions' },
+      'voice-api-2': { role: 'replica', portEnv: 'VOICE_API_2_PORT', readyPath: '/readyz' },
+      redis: { role: 'dependency', portEnv: 'REDIS_PORT' },
+    }`,
+      }),
+    );
     const run = spawn(process.execPath, [CLI, 'scenarios', 'replicas'], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -202,8 +222,10 @@ describe.skipIf(unavailable !== null)('compose stack (docker-compose.test.yml, t
     while (projectContainers(project).length === 0 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
     run.kill('SIGINT');
-    // 3 when the signal landed while compose was still starting (the usual case), else 5: interrupted.
-    expect([3, 5]).toContain(await exited);
+    // Interrupted before the stack was up: the stack did not start (3), and nothing is left running.
+    expect(await exited).toBe(3);
+    const summary = readSummary(latestRunDir(path.join(dir, 'reports')));
+    expect(summary.error?.code).toBe('SHK_STACK_START');
     expect(projectContainers(project)).toEqual([]);
   }, 180_000);
 

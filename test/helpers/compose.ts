@@ -71,6 +71,8 @@ export function composeConfig(options: {
   secrets: Record<string, string>;
   env: Record<string, string>;
   readyTimeoutMs: number;
+  /** More of the stack section, e.g. `services: {...}`. */
+  stack?: string;
   extra?: string;
 }): string {
   return referenceTargetConfig({
@@ -81,7 +83,7 @@ export function composeConfig(options: {
     env: ${JSON.stringify(options.env)},
     build: false,
     beforeBuild: false,
-    readyTimeoutMs: ${options.readyTimeoutMs},
+    readyTimeoutMs: ${options.readyTimeoutMs},${options.stack ? `\n    ${options.stack},` : ''}
   }`,
     extra: options.extra,
   });
