@@ -40,7 +40,8 @@ export interface ParsedArgs {
   };
 }
 
-const OPTIONS = {
+/** The flags `parseArgs` accepts; each is described in HELP (`docs/options.md` is generated from both). */
+export const OPTIONS = {
   config: { type: 'string', short: 'c' },
   target: { type: 'string', short: 't' },
   stack: { type: 'string' },

@@ -41,6 +41,13 @@ Options
   -v, --version             print the version
   -h, --help                print this help
 
+Options of webhook sign
+      --scheme <name>       stripe | standard-webhooks | github | slack
+      --secret-env <var>    the environment variable holding the signing secret
+      --body-file <file>    the exact body that is sent
+      --timestamp <seconds> the signed timestamp, in Unix seconds (default: now)
+      --id <id>             the delivery id, for schemes that sign it (default: a new one)
+
 Exit codes
   0  every check passed
   1  a check or threshold failed

@@ -29,6 +29,25 @@ export interface ConfigFlags {
   connections?: string;
 }
 
+/**
+ * The environment variables the config reads (the layer between the config file and the flags), with
+ * what each sets: the reference in docs/options.md is generated from this table.
+ */
+export const CONFIG_ENV_VARS = {
+  SHAKEDOWN_CONFIG: 'the config file, as `--config`',
+  SHAKEDOWN_TARGET: 'the URL of a running target, as `--target` (sets `target.baseUrl` and the `url` stack)',
+  SHAKEDOWN_OPENAPI:
+    'the OpenAPI document (`target.openapi`): a file, an http(s) URL or a path on the target such as `/openapi.json`',
+  SHAKEDOWN_TOKEN: "a static bearer token (`target.auth: { type: 'bearer', token }`)",
+  SHAKEDOWN_API_KEY_HEADER: "the name of a header carrying an API key (`target.auth: { type: 'header' }`)",
+  SHAKEDOWN_API_KEY: 'the API key sent in `SHAKEDOWN_API_KEY_HEADER`',
+  SHAKEDOWN_LOAD_ALLOWED_HOSTS: 'comma list of `target.loadAllowedHosts`',
+  SHAKEDOWN_STACK: 'the stack kind, as `--stack`',
+  SHAKEDOWN_PROFILE: 'the profile, as `--profile`',
+  SHAKEDOWN_OUT: 'the run output directory, as `--out`',
+  SHAKEDOWN_REPORTERS: 'comma list of reporters, as `--reporter`',
+} as const;
+
 export interface LoadedConfig {
   config: ResolvedConfig;
   /** Absolute path of the file it came from, or null when none was used. */

@@ -30,16 +30,21 @@ const authSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({
     type: z.literal('header'),
+    /** The header carrying the key, e.g. `X-Api-Key`; its value is redacted everywhere. */
     name: z.string().min(1),
+    /** The key, or a function returning one. */
     value: stringOrProvider,
   }),
 ]);
 
 const targetSchema = z.strictObject({
+  /** The URL under test; set by the stack when Shakedown starts the target, else required (or `--target`). */
   baseUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** socket.io URL when it differs from baseUrl. */
   socketUrl: z.url({ protocol: /^(https?|wss?)$/ }).optional(),
+  /** The OpenAPI document: a file (relative to the config), an http(s) URL, or a path on the target such as `/openapi.json`. */
   openapi: z.string().min(1).optional(),
+  /** Credentials added to every request the harness makes; a function is called per run (and again after a 401). */
   auth: authSchema.optional(),
   /** Hosts other than loopback that load, soak and rate-limit traffic may target. */
   loadAllowedHosts: z.array(z.string().min(1)).default([]),
@@ -49,14 +54,19 @@ const localStackSchema = z.strictObject({
   kind: z.literal('local'),
   /** argv array (no shell) or a shell command line. `node` means the Node running Shakedown. */
   command: z.union([z.array(z.string().min(1)).nonempty(), z.string().min(1)]),
+  /** Extra environment variables for the target process. */
   env: z.record(z.string(), z.string()).default({}),
+  /** Working directory of the target, relative to the config file; the config's directory by default. */
   cwd: z.string().optional(),
   /** Port for the target; `auto` picks a free loopback port and passes it as `PORT`. */
   port: z.union([z.literal('auto'), positiveInt.max(65535)]).default('auto'),
+  /** The address the target listens on (passed as `HOST`). */
   host: z.string().default('127.0.0.1'),
   /** Path (on baseUrl) or absolute URL polled until it answers 2xx. */
   readyUrl: z.string().default('/readyz'),
+  /** How long the target has to answer `readyUrl` with 2xx after it is started. */
   readyTimeoutMs: positiveInt.default(30_000),
+  /** SIGTERM, then SIGKILL after this long, when the target is stopped. */
   stopGraceMs: positiveInt.default(15_000),
   /** Start a private redis-server for the run when REDIS_URL is not set and the binary exists. */
   redis: z.boolean().default(false),
@@ -125,13 +135,17 @@ const thresholdEntry = z.union([
 export const thresholdsSchema = z.record(z.string().min(1), z.array(thresholdEntry).nonempty());
 
 const contractsSchema = z.strictObject({
+  /** Run the contract suite (`run`, `contracts`). */
   enabled: z.boolean().default(true),
   /** OpenAPI document; defaults to target.openapi. */
   spec: z.string().min(1).optional(),
   /** Glob of contract hook files. */
   hooks: z.string().default('contracts/*.contract.ts'),
+  /** Requests in flight at once. */
   concurrency: positiveInt.max(64).default(4),
+  /** Per request; a request that takes longer fails its check. */
   timeoutMs: positiveInt.default(10_000),
+  /** Seed of the generated request values: the same seed sends the same requests. */
   seed: nonNegativeInt.default(1),
   /** A body on a response the spec documents without `content` fails instead of warning. */
   strictBodies: z.boolean().default(false),
@@ -141,14 +155,18 @@ const contractsSchema = z.strictObject({
    */
   auth: z
     .strictObject({
+      /** Every operation without `security` in the spec must refuse a request without credentials. */
       required: z.boolean(),
+      /** Operations exempt, as `METHOD /path` globs ('GET /health*'). */
       except: z.array(z.string().min(1)).optional(),
     })
     .optional(),
 });
 
 const scenariosSchema = z.strictObject({
+  /** Run the scenarios (`run`, `scenarios`). */
   enabled: z.boolean().default(true),
+  /** Directory of `*.scenario.ts` scripts, relative to the config file. */
   dir: z.string().default('scenarios'),
   /** Names (file stems) to run; all when empty. */
   only: z.array(z.string().min(1)).default([]),
@@ -156,8 +174,11 @@ const scenariosSchema = z.strictObject({
 
 /** The generator's own health bounds (soak and load): a window is overloaded when one is exceeded. */
 const generatorBoundsSchema = z.strictObject({
+  /** The generator's event-loop delay p99 in a window; default 50. */
   maxEventLoopP99Ms: positiveNumber.optional(),
+  /** The generator's CPU use in a window, in percent of one core (per thread); default 90. */
   maxCpuPct: positiveNumber.optional(),
+  /** Overloaded windows allowed before the results are not trusted, in percent; default 10. */
   maxOverloadedWindowsPct: z.number().min(0).max(100).optional(),
 });
 
@@ -166,23 +187,27 @@ const generatorBoundsSchema = z.strictObject({
  * wins over the script). Unset values fall back to the script, then to the engine's defaults.
  */
 export const soakTuningShape = {
+  /** How long the soak runs (`--duration`); default: the script's, else 900 (15 minutes). */
   durationSec: positiveNumber.optional(),
-  /** Concurrent sessions to hold. */
+  /** Concurrent sessions to hold (`--sessions`); default: the script's, else 10. */
   sessions: positiveInt.max(100_000).optional(),
+  /** Sessions start spread over this; default min(10, warm-up). */
   rampUpSec: z.number().nonnegative().optional(),
+  /** Sessions end spread over the last seconds; default 0. */
   rampDownSec: z.number().nonnegative().optional(),
-  /** Events per second per session. */
+  /** Events per second per session; default 2. */
   eventsPerSec: positiveNumber.max(1000).optional(),
-  /** Excluded from latency, drift, leak and generator verdicts. */
+  /** Excluded from latency, drift, leak and generator verdicts; default min(60, duration / 5). */
   warmupSec: z.number().nonnegative().optional(),
+  /** Length of a metric window (the report's time series); default 10. */
   windowSec: positiveNumber.optional(),
-  /** How long one session lives before it ends and a new one takes its slot. */
+  /** How long one session lives before it ends and a new one takes its slot; default 60. */
   sessionLifetimeSec: positiveNumber.optional(),
-  /** An event not acknowledged within this time counts as lost. */
+  /** An event not acknowledged within this time counts as lost; default 5000. */
   ackTimeoutMs: positiveInt.optional(),
-  /** soak.no-event-loss: lost / sent may not exceed this. */
+  /** soak.no-event-loss: lost / sent may not exceed this; default 0. */
   maxLostRate: z.number().min(0).max(1).optional(),
-  /** soak.no-unexpected-disconnects: disconnects the script did not ask for. */
+  /** soak.no-unexpected-disconnects: disconnects the script did not ask for; default 0. */
   maxUnexpectedDisconnects: nonNegativeInt.optional(),
   /**
    * soak.memory-leak: fails when the slope exceeds the first and the growth over the run the second,
@@ -191,14 +216,22 @@ export const soakTuningShape = {
    */
   leak: z
     .strictObject({
+      /** Default 1 MiB per minute. */
       maxSlopeBytesPerMin: positiveNumber.optional(),
+      /** Growth of memory over the steady state, in percent; default 10. */
       maxGrowthPct: positiveNumber.optional(),
+      /** Default 0.6. */
       settleRatio: z.number().gt(0).max(1).optional(),
     })
     .optional(),
   /** soak.latency-drift: last-fifth p95 over first-fifth p95, and the absolute change. */
   drift: z
-    .strictObject({ maxFactor: positiveNumber.optional(), minDeltaMs: z.number().nonnegative().optional() })
+    .strictObject({
+      /** Last-fifth p95 over first-fifth p95; default 1.5. */
+      maxFactor: positiveNumber.optional(),
+      /** …and at least this much slower, in ms; default 5. */
+      minDeltaMs: z.number().nonnegative().optional(),
+    })
     .optional(),
   /** soak.generator-healthy: a window is overloaded when either bound is exceeded. */
   generator: generatorBoundsSchema.optional(),
@@ -213,9 +246,12 @@ export const soakTuningShape = {
 };
 
 const soakSchema = z.strictObject({
+  /** Run the soak (`run`, `soak`). */
   enabled: z.boolean().default(true),
+  /** The soak script (`defineSoak`), relative to the config file. */
   script: z.string().default('soak/voice-sessions.soak.ts'),
   ...soakTuningShape,
+  /** Worker threads generating the sessions (`--workers`). */
   workers: positiveInt.max(64).default(1),
   /** Prometheus endpoint on the target used for server resources; `false` to sample by PID only. */
   metricsPath: z.union([z.string().min(1), z.literal(false)]).default('/metrics'),
@@ -224,6 +260,7 @@ const soakSchema = z.strictObject({
 const loadRouteSchema = z.strictObject({
   /** The `route` tag of its metrics; default `${method} ${path}`. */
   name: z.string().min(1).optional(),
+  /** HTTP method, any case. */
   method: z
     .string()
     .regex(/^[A-Za-z]+$/, { error: 'expected an HTTP method such as GET' })
@@ -235,12 +272,14 @@ const loadRouteSchema = z.strictObject({
   params: z.record(z.string(), z.string()).optional(),
   /** Request body; an object is sent as JSON. */
   body: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+  /** Sent with every request of the route, besides the target's credentials. */
   headers: z.record(z.string(), z.string()).default({}),
   /** Share of the requests: weight / sum of weights. */
   weight: positiveNumber.default(1),
 });
 
 const loadStageSchema = z.strictObject({
+  /** How long the stage ramps. */
   durationSec: positiveNumber,
   /** The rate reached (linearly) at the end of the stage; 0 ramps down. */
   ratePerSec: z.number({ error: 'expected a number ≥ 0' }).nonnegative({ error: 'expected a number ≥ 0' }),
@@ -248,12 +287,15 @@ const loadStageSchema = z.strictObject({
 
 const loadSchema = z
   .strictObject({
+    /** Run the load test (`run`, `load`). */
     enabled: z.boolean().default(true),
+    /** How long the load runs (`--duration`). */
     durationSec: positiveNumber.default(30),
     /** Closed model: stop after this many requests (or durationSec, whichever comes first). */
     requests: positiveInt.optional(),
     /** Closed model: concurrent connections, each sending its next request when the last is answered. */
     connections: positiveInt.max(10_000).default(10),
+    /** Closed model: requests sent on a connection before the first answer (HTTP pipelining). */
     pipelining: positiveInt.max(100).default(1),
     /** Open-model arrival rate; closed model when neither this nor stages is set. */
     ratePerSec: positiveNumber.max(1_000_000).optional(),
@@ -265,9 +307,11 @@ const loadSchema = z
     maxConnections: positiveInt.max(10_000).default(100),
     /** Validate 1 response in N against the spec, off the hot path (0 = off). */
     validate: nonNegativeInt.default(100),
+    /** Length of a metric window (the report's time series). */
     windowSec: positiveNumber.default(5),
     /** Excluded from latency, drift and generator verdicts. */
     warmupSec: z.number().nonnegative().default(0),
+    /** Worker threads generating the load (`--workers`). */
     workers: positiveInt.max(64).default(1),
     /** load.generator-healthy: a window is overloaded when a bound is exceeded (defaults as the soak's). */
     generator: generatorBoundsSchema.optional(),
@@ -288,7 +332,12 @@ const sectionsShape = {
   scenarios: scenariosSchema.default(scenariosSchema.parse({})),
   soak: soakSchema.default(soakSchema.parse({})),
   load: loadSchema.default(loadSchema.parse({})),
+  /**
+   * k6 thresholds by metric, e.g. `{ event_rtt_ms: ['p(95)<150'] }`; an entry is a threshold or
+   * `{ threshold, abortOnFail, delayAbortSec }`. A failed one fails the run.
+   */
   thresholds: thresholdsSchema.default({}),
+  /** Outputs of a run (`--reporter`): the console, summary.json, junit.xml and index.html. */
   reporters: z.array(z.enum(REPORTER_NAMES)).nonempty().default(['console', 'json', 'junit', 'html']),
   /** How much worse than `--baseline` a percentile or rate may get before it is a regression. */
   baseline: baselineConfigSchema.default(baselineConfigSchema.parse({})),
@@ -296,6 +345,7 @@ const sectionsShape = {
   secrets: z.record(z.string(), z.string()).default({}),
   /** Run output directory. */
   out: z.string().min(1).default('reports'),
+  /** `quick` (a short soak, for pull requests) or `full` (the 15-minute soak), as `--profile`. */
   profile: z.enum(['quick', 'full']).default('full'),
 };
 
@@ -304,8 +354,16 @@ export const configSchema = z.strictObject({
   /** Overrides merged over the rest for each profile, e.g. `{ quick: { soak: { durationSec: 60 } } }`. */
   profiles: z
     .strictObject({
-      quick: z.record(z.string(), z.unknown()).optional(),
-      full: z.record(z.string(), z.unknown()).optional(),
+      quick: z
+        .record(z.string(), z.unknown())
+        .optional()
+        .describe(
+          'Merged over the rest of the config with `--profile quick` (the default profile is `full`).',
+        ),
+      full: z
+        .record(z.string(), z.unknown())
+        .optional()
+        .describe('Merged over the rest of the config with `--profile full`.'),
     })
     .default({}),
 });

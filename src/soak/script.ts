@@ -15,7 +15,7 @@ export interface LoadedSoakScript {
   session: SoakScript['session'];
 }
 
-const optionsSchema = z.strictObject({ ...soakTuningShape, thresholds: thresholdsSchema.optional() });
+export const optionsSchema = z.strictObject({ ...soakTuningShape, thresholds: thresholdsSchema.optional() });
 
 const HOW_TO = "export default defineSoak({ options: { … }, async session(s) { … } }) from 'shakedown'";
 

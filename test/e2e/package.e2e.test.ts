@@ -138,16 +138,23 @@ const failedIds = (summary: RunSummary) =>
   summary.suites.flatMap((s) => s.checks.filter((c) => c.verdict === 'fail').map((c) => c.id));
 
 describe('the packed package', () => {
-  it('ships the build, its assets, README and LICENSE, and nothing of the repository', () => {
-    const outside = packed.files.filter(
-      (f) =>
-        !f.startsWith('dist/') && !['bin/shakedown.js', 'package.json', 'README.md', 'LICENSE'].includes(f),
-    );
+  it('ships the build, its assets, README, the reference docs and LICENSE, and nothing of the repository', () => {
+    const shipped = [
+      'bin/shakedown.js',
+      'package.json',
+      'README.md',
+      'LICENSE',
+      'docs/checks.md',
+      'docs/options.md',
+    ];
+    const outside = packed.files.filter((f) => !f.startsWith('dist/') && !shipped.includes(f));
     expect(outside).toEqual([]);
     expect(packed.files).toEqual(
       expect.arrayContaining([
         'LICENSE',
         'README.md',
+        'docs/checks.md',
+        'docs/options.md',
         'dist/index.js',
         'dist/index.d.ts',
         'dist/vitest.js',

@@ -13,6 +13,7 @@ import { parseScenarioOptions } from './options.ts';
 export interface GracefulShutdownOptions {
   /** A request that takes a while (credentials added); started before SIGTERM, it must complete. */
   slowPath?: string;
+  /** Readiness route, which must answer 503 within `readinessWithinSec` of SIGTERM. */
   readyPath?: string;
   /** Liveness route, which must stay 200 while readiness flips; null for a service with one health route. */
   livePath?: string | null;
@@ -25,10 +26,13 @@ export interface GracefulShutdownOptions {
   socketNamespace?: string | null;
   /** The socket.io `auth` payload for one client, e.g. `{ token }` from the target's token route. */
   socketAuth?: (ctx: ScenarioContext) => Promise<Record<string, unknown>>;
+  /** socket.io clients connected at SIGTERM. */
   socketClients?: number;
   /** How long the target has to exit after SIGTERM before it is killed (Kubernetes' default is 30). */
   graceSec?: number;
+  /** Kept-alive connections requesting `keepAlivePath` back to back at SIGTERM. */
   keepAliveConnections?: number;
+  /** Requests to `slowPath` in flight at SIGTERM. */
   inflightRequests?: number;
   /** Readiness must report 503 this soon after SIGTERM. */
   readinessWithinSec?: number;
@@ -39,7 +43,7 @@ export interface GracefulShutdownOptions {
 const path = z.string().startsWith('/', { error: 'expected a path starting with /' });
 const count = (max: number) => z.int({ error: 'expected an integer ≥ 0' }).min(0).max(max);
 
-const optionsSchema = z.strictObject({
+export const optionsSchema = z.strictObject({
   slowPath: path.default('/v1/slow?ms=3000'),
   readyPath: path.default('/readyz'),
   livePath: path.nullable().default('/livez'),

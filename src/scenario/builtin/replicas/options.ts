@@ -6,6 +6,7 @@ const seconds = (max: number) => z.number().positive().max(max);
 const count = (max: number) => z.int({ error: 'expected an integer' }).min(0).max(max);
 
 const sharedLimitSchema = z.strictObject({
+  /** HTTP method of the rate-limited route. */
   method: z.string().min(1).default('POST'),
   /** A rate-limited route, keyed on the client address. */
   path: path.default('/v1/sessions'),
@@ -18,6 +19,7 @@ const sharedLimitSchema = z.strictObject({
 const rollingRestartSchema = z.strictObject({
   /** Requested back to back on each keep-alive connection; slow enough that requests are always in flight. */
   loadPath: path.default('/v1/slow?ms=300'),
+  /** Keep-alive connections requesting `loadPath` through the load balancer during the restarts. */
   connections: count(32).default(4),
   /** socket.io namespace whose sessions must survive the restarts; null for a target without socket.io. */
   socketNamespace: path.nullable().default('/voice'),
@@ -27,6 +29,7 @@ const rollingRestartSchema = z.strictObject({
       error: 'expected an async function returning the auth payload',
     })
     .optional(),
+  /** socket.io sessions held through the restarts. */
   socketClients: count(50).default(3),
   /** A session cut by a restart must be connected again this soon. */
   reconnectWithinSec: seconds(120).default(10),
@@ -50,7 +53,9 @@ export const replicasOptionsSchema = z.strictObject({
   replicas: z.array(z.string().min(1)).min(2, 'expected at least two replicas').optional(),
   /** The dependency to stop for readiness; default: the stack's first service with role `dependency`. */
   dependency: z.string().min(1).optional(),
+  /** Each replica's readiness route. */
   readyPath: path.default('/readyz'),
+  /** Each replica's liveness route. */
   livePath: path.default('/livez'),
   /** `rate-limit.shared-across-replicas`; false to skip it. */
   sharedLimit: z.union([sharedLimitSchema, z.literal(false)]).default(sharedLimitSchema.parse({})),
@@ -58,6 +63,7 @@ export const replicasOptionsSchema = z.strictObject({
   rollingRestart: z.union([rollingRestartSchema, z.literal(false)]).default(rollingRestartSchema.parse({})),
   /** `health.ready-tracks-dependencies`; false to skip it. */
   readiness: z.union([readinessSchema, z.literal(false)]).default(readinessSchema.parse({})),
+  /** Upper bound for one check, in seconds (default 600: restarts take a while): a hung stack is a finding, never a hung run. */
   checkTimeoutSec: z.number().positive().max(3_600).optional(),
 });
 

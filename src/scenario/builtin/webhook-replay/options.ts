@@ -18,6 +18,7 @@ export const webhookOptionsSchema = z
   .strictObject({
     /** The receiver's path, e.g. `/v1/webhooks/payments`. */
     path: z.string().startsWith('/'),
+    /** How deliveries are signed: a provider's scheme by name, or `hmacScheme({...})` for another HMAC scheme. */
     scheme: z.union([
       z.enum(schemeNames, {
         message: `expected one of ${schemeNames.map((n) => `'${n}'`).join(' | ')}, or hmacScheme({...})`,
@@ -39,7 +40,9 @@ export const webhookOptionsSchema = z
     probe: z
       .union([
         z.strictObject({
+          /** The authenticated GET telling how many times an event was applied; `{id}` is the event id. */
           path: z.string().startsWith('/').includes('{id}', { message: 'the probe path must contain {id}' }),
+          /** Reads the count from the probe's JSON body. */
           count: fn<(body: unknown) => number>('a function (body) => number').optional(),
         }),
         fn<(eventId: string) => Promise<number> | number>('a function (eventId) => Promise<number>'),
@@ -49,6 +52,7 @@ export const webhookOptionsSchema = z
     headers: z.record(z.string(), z.string()).default({ 'content-type': 'application/json' }),
     /** Wait this long after deliveries before asking the probe (side effects applied asynchronously). */
     settleMs: z.number().int().nonnegative().max(60_000).default(250),
+    /** Upper bound for one check, in seconds (default 60): a hung target is a finding, never a hung run. */
     checkTimeoutSec: z.number().positive().optional(),
   })
   .refine((o) => !(o.secret && o.secretName), {
