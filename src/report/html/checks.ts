@@ -1,3 +1,4 @@
+import { type Check, checkAnchor, findCheck } from '../../run/checks.ts';
 import type {
   CheckResult,
   CheckVerdict,
@@ -38,10 +39,24 @@ function group(items: RenderedCheck[]): Html {
   const counts = VERDICT_ORDER.filter((v) => items.some((c) => c.check.verdict === v)).map(
     (v) => html`<span class="badge ${v}">${items.filter((c) => c.check.verdict === v).length} ${v}</span>`,
   );
+  const about = findCheck(id);
   return html`<section class="group" data-group="${id}">
 <h4><code>${id}</code> ${counts}</h4>
-<ul class="checks">${items.map(item)}</ul>
+${about ? aboutCheck(about) : ''}<ul class="checks">${items.map(item)}</ul>
 </section>`;
+}
+
+/**
+ * What a built-in check verifies and how to fix what fails it, from its declaration, and where its
+ * entry is in the reference. A user's own check (not in the registry) gets nothing here.
+ */
+function aboutCheck(check: Check): Html {
+  return html`<div class="about">
+<p><span class="label">Verifies</span> ${check.verifies}</p>
+<p><span class="label">Fix</span> ${check.fix}</p>
+<p class="ref">Reference: <code>docs/checks.md#${checkAnchor(check.id)}</code> in the shakedown package</p>
+</div>
+`;
 }
 
 function item({ check, elementId }: RenderedCheck): Html {
