@@ -9,7 +9,7 @@ const SEVERITY = {
 function entry(check: Check, anchor: string): string[] {
   const proof =
     'faults' in check.proof
-      ? `planted fault${check.proof.faults.length > 1 ? 's' : ''} ${check.proof.faults.map((f) => `\`${f}\``).join(', ')} of the reference target ([FAULTS.md](../examples/voice-api/FAULTS.md))`
+      ? `planted fault${check.proof.faults.length > 1 ? 's' : ''} ${check.proof.faults.map((f) => `\`${f}\``).join(', ')} of the reference target (\`examples/voice-api/FAULTS.md\` in the Shakedown repository)`
       : `no planted fault: ${check.proof.exempt}`;
   return [
     `<a id="${anchor}"></a>`,
@@ -53,7 +53,7 @@ export function renderChecks(checks: readonly Check[], anchorOf: (id: string) =>
     out.push(`## ${family}`, '');
     for (const check of list) out.push(...entry(check, anchorOf(check.id)));
   }
-  return out.join('\n');
+  return `${out.join('\n').trimEnd()}\n`;
 }
 
 /** The reference of every check the catalog declares. */

@@ -49,7 +49,9 @@ function sourceFiles(dir: string): string[] {
 }
 
 interface Found extends Literal {
+  /** `src/…/file.ts:line`. */
   file: string;
+  line: number;
   /** Inside a `defineCheck(import.meta.url, { id: … })` call, as its id. */
   declared: boolean;
 }
@@ -73,7 +75,8 @@ for (const file of sourceFiles(path.join(REPO_ROOT, 'src'))) {
     }
     if (literal.quote === '${' || !ID_SHAPE.test(literal.text)) continue;
     const before = source.slice(Math.max(0, literal.start - 80), literal.start);
-    found.push({ ...literal, file: relative, declared: DECLARATION.test(before) });
+    const line = source.slice(0, literal.start).split('\n').length;
+    found.push({ ...literal, file: relative, line, declared: DECLARATION.test(before) });
   }
 }
 
@@ -90,7 +93,7 @@ describe('the check registry', () => {
     const byText = new Map<string, Found[]>();
     for (const f of found) byText.set(f.text, [...(byText.get(f.text) ?? []), f]);
     for (const [text, places] of byText) {
-      const where = places.map((p) => `${p.file}@${p.start}`).join(', ');
+      const where = places.map((p) => `${p.file}:${p.line}`).join(', ');
       if (!registered.has(text)) {
         if (places.some((p) => p.declared))
           problems.push(
