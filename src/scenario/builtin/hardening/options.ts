@@ -26,7 +26,7 @@ export const hardeningSchema = z.strictObject({
     .strictObject({
       /** Liveness probe: 200 quickly, without credentials. A single health route: give it as both. */
       live: path.default('/livez'),
-      /** Readiness probe: 200 (or 503 when not ready) quickly, without credentials, leaking no secret. */
+      /** Readiness probe: 200 quickly, without credentials, leaking no secret. */
       ready: path.default('/readyz'),
       /** How fast a probe must answer. */
       withinMs: z.int().positive().default(1_000),
