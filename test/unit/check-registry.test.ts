@@ -80,6 +80,26 @@ for (const file of sourceFiles(path.join(REPO_ROOT, 'src'))) {
   }
 }
 
+describe('the source scan', () => {
+  it('reads string literals as a lexer does: not in comments, not confused by regular expressions', () => {
+    const source = [
+      "// 'in.comment'",
+      "const quote = /'/; const a = 'rate-limit.enforced';",
+      // A template with a substitution, written without one here.
+      "/* 'block.comment' */ const b = `k6.check`; const c = `contract.$" + '{name}`;',
+      "const d = \"he said 'x.y'\"; const e = x / 2 / 3 + 'after.division';",
+    ].join('\n');
+    const texts = scanLiterals(source).literals.map((l) => [l.text, l.quote]);
+    expect(texts).toEqual([
+      ['rate-limit.enforced', "'"],
+      ['k6.check', '`'],
+      ['contract.', '${'],
+      ["he said 'x.y'", '"'],
+      ['after.division', "'"],
+    ]);
+  });
+});
+
 describe('the check registry', () => {
   it('knows the built-in checks of every engine', () => {
     // Each family of checks the engines emit today; a family that disappears is a lost declaration.
