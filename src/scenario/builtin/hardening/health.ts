@@ -12,7 +12,7 @@ export const healthLiveCheck = defineCheck(import.meta.url, {
   id: 'health.live',
   title: '/livez answers 200 quickly without credentials or secrets',
   verifies:
-    'The liveness route (hardeningScenario health.live, default /livez) answers 200 within health.withinMs without credentials, and its body holds no secret.',
+    'The liveness route (hardeningScenario option health: { live }, default /livez) answers 200 within health.withinMs without credentials, and its body holds no secret.',
   failsWhen:
     'It asks for credentials (401 or 403: an orchestrator probe carries none), answers another status, is slow on every try, or its body contains a configured secret or a credential-looking value.',
   fix: NO_SECRETS_FIX,
@@ -24,7 +24,7 @@ export const healthReadyCheck = defineCheck(import.meta.url, {
   id: 'health.ready',
   title: '/readyz answers 200 quickly without credentials or secrets',
   verifies:
-    'The readiness route (hardeningScenario health.ready, default /readyz) answers 200 within health.withinMs without credentials, and its body holds no secret.',
+    'The readiness route (hardeningScenario option health: { ready }, default /readyz) answers 200 within health.withinMs without credentials, and its body holds no secret.',
   failsWhen:
     'It asks for credentials, answers another status, is slow on every try, or its body contains a configured secret or a credential-looking value (a readiness report that dumps the configuration).',
   fix: NO_SECRETS_FIX,
