@@ -8,12 +8,6 @@ import { findTopology } from './topology.ts';
 
 export type { ReplicasScenarioOptions } from './options.ts';
 
-const CHECKS = {
-  sharedLimit: sharedLimitCheck,
-  rollingRestart: rollingRestartCheck,
-  readiness: readyTracksDependenciesCheck,
-} as const;
-
 // A rolling restart waits for exits and readiness; its own bounds (graceSec, readyWithinSec) apply first.
 const DEFAULT_CHECK_TIMEOUT_SEC = 600;
 
@@ -32,24 +26,24 @@ export function replicasScenario(options: ReplicasScenarioOptions = {}): Scenari
     options: { checkTimeoutSec: o.checkTimeoutSec ?? DEFAULT_CHECK_TIMEOUT_SEC },
     async run(ctx) {
       const topology = findTopology(ctx, o);
-      const cannot = (key: keyof typeof CHECKS) =>
+      const cannot = (key: 'sharedLimit' | 'rollingRestart' | 'readiness') =>
         typeof topology === 'string'
           ? topology
           : o[key] === false
             ? `disabled in the scenario options (${key}: false)`
             : '';
       const { sharedLimit: limit, rollingRestart: rolling, readiness } = o;
-      await ctx.check(CHECKS.sharedLimit, async (c) =>
+      await ctx.check(sharedLimitCheck, async (c) =>
         typeof topology === 'string' || !limit
           ? c.skip(cannot('sharedLimit'))
           : sharedLimit(ctx, c, topology, limit),
       );
-      await ctx.check(CHECKS.rollingRestart, async (c) =>
+      await ctx.check(rollingRestartCheck, async (c) =>
         typeof topology === 'string' || !rolling
           ? c.skip(cannot('rollingRestart'))
           : rollingRestart(ctx, c, topology, rolling, o.readyPath),
       );
-      await ctx.check(CHECKS.readiness, async (c) =>
+      await ctx.check(readyTracksDependenciesCheck, async (c) =>
         typeof topology === 'string' || !readiness
           ? c.skip(cannot('readiness'))
           : readyTracksDependencies(ctx, c, topology, readiness, o),
