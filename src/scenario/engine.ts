@@ -126,7 +126,7 @@ export const scenarioNotRunCheck = defineCheck(import.meta.url, {
   severity: 'advisory',
   proof: {
     exempt:
-      'judges the run, not the target: it only ever skips, for a scenario the run stopped before reaching (interrupted or target lost); no planted fault applies.',
+      'judges the run, not the target: it only ever skips, for a scenario the run stopped before reaching (interrupted or target lost); proven in test/unit/scenario/engine-not-run.test.ts.',
   },
 });
 
