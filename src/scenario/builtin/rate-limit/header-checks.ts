@@ -29,9 +29,9 @@ export const headersCheck = defineCheck(import.meta.url, {
   id: 'rate-limit.headers',
   title: 'RateLimit headers are present and consistent',
   verifies:
-    'Whichever RateLimit headers the route sends (the IETF RateLimit and RateLimit-Policy fields, or the older X-RateLimit-* ones) agree with each other and with the documented limit: remaining falls with each request and is 0 on the 429.',
+    'Whichever rate-limit headers the route sends (RateLimit with RateLimit-Policy, RateLimit-Limit/-Remaining/-Reset, or X-RateLimit-*) are on every response and agree with each other and with the documented quota and window: remaining falls with each request and is 0 on the 429.',
   failsWhen:
-    'The headers contradict each other or the documented quota or window, or remaining does not fall as requests are served. No RateLimit headers at all only warns.',
+    'Some responses lack them, they contradict each other or the documented quota or window, or remaining does not fall as requests are served. No rate-limit headers at all only warns.',
   fix: 'Produce the headers from the same limiter state that decides the 429, with the quota and window it really enforces.',
   severity: 'blocking',
   proof: { faults: ['rate-limit-inconsistent-headers'] },
