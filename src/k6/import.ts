@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ExitCodeValue } from '../errors.ts';
 import { ShakedownError } from '../errors.ts';
+import { thresholdsCheck } from '../load/verdicts.ts';
 import { RunTotals } from '../metrics/aggregate.ts';
 import {
   compileThresholds,
@@ -12,6 +13,7 @@ import {
 import { assertComparable } from '../report/baseline/compare.ts';
 import type { LoadedBaseline } from '../report/baseline/load.ts';
 import { recordBaselineComparison } from '../report/baseline/record.ts';
+import { defineCheck } from '../run/checks.ts';
 import type { BaselineTolerances, CheckResult, RunSummary, TargetInfo } from '../run/model.ts';
 import { RunRecorder, type SuiteRecorder } from '../run/recorder.ts';
 import type { Redactor } from '../run/redact.ts';
@@ -23,6 +25,35 @@ import { K6Results, seriesFilter } from './results.ts';
 
 export const K6_SUITE = 'k6';
 const CHECK_ID = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/;
+
+export const resultsCompleteCheck = defineCheck(import.meta.url, {
+  id: 'k6.results-complete',
+  title: 'Every k6 results file is complete',
+  verifies:
+    'Every k6 JSON output file imported (one per pod or machine) ends with a complete line, so no k6 process was cut off while writing.',
+  failsWhen:
+    'A file ends with a cut-off line: its k6 process was killed before it finished, so the results are partial and the run cannot pass.',
+  fix: 'Re-run the k6 test (giving its pods the time and resources to finish), or import only the complete files.',
+  severity: 'blocking',
+  proof: {
+    exempt:
+      'judges the k6 output files being imported, not the target: proven with a results file cut off mid-line (test/e2e/k6-import.e2e.test.ts).',
+  },
+});
+
+export const ownK6Check = defineCheck(import.meta.url, {
+  id: 'k6.check',
+  title: 'A check() of your k6 script held',
+  verifies:
+    'Each check() of your own k6 script held in every evaluation, on every pod. The result is titled with the check’s name; a check named like a Shakedown check id (contract.status-documented) keeps that id instead.',
+  failsWhen: 'Any evaluation of the check failed, on any pod.',
+  fix: 'Read the check in your k6 script and the requests it judged; the evidence counts passes and fails (per operation when the check is tagged with one).',
+  severity: 'blocking',
+  proof: {
+    exempt:
+      'judges the checks of your own k6 script, as imported from k6’s output, not the target: proven with a failing check() in imported results (test/e2e/k6-import.e2e.test.ts).',
+  },
+});
 
 export interface ImportOptions {
   files: readonly string[];
@@ -147,25 +178,21 @@ async function recordWindows(
     if (afterWarmup) tracker.addWindow(window, window.endMs);
   }
   suite.metrics(totals.snapshot());
-  for (const result of tracker.results(totals, null)) await suite.check({ ...result, id: 'load.thresholds' });
+  for (const result of tracker.results(totals, null))
+    await suite.check({ ...result, id: thresholdsCheck.id });
 }
 
 /** A pod killed mid-run leaves a cut-off last line: its results are partial, so the run cannot pass. */
 function completeness(results: K6Results): CheckResult {
-  const base = { id: 'k6.results-complete', title: 'Every k6 results file is complete' };
   if (results.truncated.length > 0) {
-    return {
-      ...base,
-      verdict: 'fail',
-      message: `${results.truncated.join(', ')} end${results.truncated.length === 1 ? 's' : ''} with a cut-off line: the k6 process was killed before it finished, so the results are partial. Re-run, or import the complete files only.`,
-      evidence: { truncated: results.truncated },
-    };
+    return resultsCompleteCheck.fail(
+      `${results.truncated.join(', ')} end${results.truncated.length === 1 ? 's' : ''} with a cut-off line: the k6 process was killed before it finished, so the results are partial. Re-run, or import the complete files only.`,
+      { truncated: results.truncated },
+    );
   }
-  return {
-    ...base,
-    verdict: 'pass',
-    message: `all ${results.files} file${results.files === 1 ? '' : 's'} end with a complete line (no k6 process was cut off while writing).`,
-  };
+  return resultsCompleteCheck.pass(
+    `all ${results.files} file${results.files === 1 ? '' : 's'} end with a complete line (no k6 process was cut off while writing).`,
+  );
 }
 
 /** k6 checks: one result per check (and operation), failed when any of its evaluations failed. */
@@ -173,19 +200,21 @@ function checkResults(results: K6Results): CheckResult[] {
   return [...results.checks.values()].map((tally) => {
     const total = tally.passes + tally.fails;
     const where = tally.operation ? ` on ${tally.operation}` : '';
-    return {
-      id: CHECK_ID.test(tally.name) ? tally.name : 'k6.check',
-      title: `${tally.name}${where}`,
-      verdict: tally.fails === 0 ? 'pass' : 'fail',
-      message:
-        tally.fails === 0
-          ? `held in all ${total} k6 evaluation${total === 1 ? '' : 's'}${where}.`
-          : `failed ${tally.fails} of ${total} k6 evaluation${total === 1 ? '' : 's'}${where}.`,
-      evidence: {
-        passes: tally.passes,
-        fails: tally.fails,
-        ...(tally.operation ? { operation: tally.operation } : {}),
+    const result = ownK6Check.result(
+      tally.fails === 0 ? 'pass' : 'fail',
+      tally.fails === 0
+        ? `held in all ${total} k6 evaluation${total === 1 ? '' : 's'}${where}.`
+        : `failed ${tally.fails} of ${total} k6 evaluation${total === 1 ? '' : 's'}${where}.`,
+      {
+        title: `${tally.name}${where}`,
+        evidence: {
+          passes: tally.passes,
+          fails: tally.fails,
+          ...(tally.operation ? { operation: tally.operation } : {}),
+        },
       },
-    };
+    );
+    // k6's own name when it is an id (the exported scripts name their checks after the engines').
+    return CHECK_ID.test(tally.name) ? { ...result, id: tally.name } : result;
   });
 }

@@ -21,7 +21,7 @@ export interface LoadScriptInput {
   source: string;
 }
 
-/** The load's thresholds: the config's on load metrics, then `load.thresholds` (which win on the same key). */
+/** The load's thresholds: the config's on load metrics, then the load section's own (which win on the same key). */
 export function loadThresholds(input: Pick<LoadScriptInput, 'load' | 'thresholds'>) {
   const fromTop = Object.fromEntries(
     Object.entries(input.thresholds).filter(([key]) => LOAD_METRICS.has(metricBase(key))),

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { toCurl } from '../http/curl.ts';
+import { defineCheck } from '../run/checks.ts';
 import type { CheckResult } from '../run/model.ts';
 import type { Redactor } from '../run/redact.ts';
 import type { ResolvedRoute } from './mix.ts';
@@ -20,8 +21,20 @@ interface ViolationKind {
   example: SampledResponse;
 }
 
+export const contractConformanceCheck = defineCheck(import.meta.url, {
+  id: 'load.contract-conformance',
+  title: 'Responses under load conform to the spec',
+  verifies:
+    'A sample of the responses under load (1 in load.validate, or --validate N) matches the OpenAPI document: documented status, content type, headers and body schema.',
+  failsWhen:
+    'A sampled response breaks the spec under load (an undocumented 503 from an overload guard, a 500, a truncated or malformed body), or the validator thread fails. Skipped without a spec, with validation off, or when nothing was sampled.',
+  fix: 'Stop returning undocumented responses under load, or document the ones you mean (429 or 503 with Retry-After); the evidence has a curl line for the first violation of each kind.',
+  severity: 'blocking',
+  proof: { faults: ['load-overload-503'] },
+});
+
 /**
- * `load.contract-conformance`: sampled responses validated against the spec in a worker thread. It
+ * Sampled responses validated against the spec in a worker thread. It
  * keeps, per kind of violation (route and broken rule), when it first appeared, how many windows saw
  * it, and one instance with a curl line to reproduce it.
  */
@@ -132,15 +145,11 @@ export class ConformanceSampler {
   }
 
   result(redactor: Redactor, validateEvery: number, authHeaders: Record<string, string>): CheckResult {
-    const base = { id: 'load.contract-conformance', title: 'Responses under load conform to the spec' };
-    if (this.#failure)
-      return { ...base, verdict: 'fail', message: `the validator thread failed: ${this.#failure}.` };
+    if (this.#failure) return contractConformanceCheck.fail(`the validator thread failed: ${this.#failure}.`);
     if (this.#validated === 0)
-      return {
-        ...base,
-        verdict: 'skip',
-        message: `no response was sampled for validation (1 in ${validateEvery}); run longer or lower --validate.`,
-      };
+      return contractConformanceCheck.skip(
+        `no response was sampled for validation (1 in ${validateEvery}); run longer or lower --validate.`,
+      );
     const kinds = [...this.#kinds.values()].sort((a, b) => a.firstAtMs - b.firstAtMs);
     const evidence = {
       validated: this.#validated,
@@ -158,20 +167,16 @@ export class ConformanceSampler {
       })),
     };
     if (kinds.length === 0)
-      return {
-        ...base,
-        verdict: 'pass',
-        message: `all ${this.#validated} sampled responses (1 in ${validateEvery}) matched the spec: documented status, content type, headers and body schema.`,
+      return contractConformanceCheck.pass(
+        `all ${this.#validated} sampled responses (1 in ${validateEvery}) matched the spec: documented status, content type, headers and body schema.`,
         evidence,
-      };
+      );
     const first = kinds[0];
     const route = this.#routes.find((r) => r.name === first.route);
     const url = route ? this.#baseUrl.replace(/\/+$/, '') + route.path : this.#baseUrl;
-    return {
-      ...base,
-      verdict: 'fail',
-      message: `${this.#violations} of ${this.#validated} sampled responses broke the spec under load; first ${first.route} at ${evidence.kinds[0].firstAtSec} s: ${redactor.text(first.problem)}.`,
-      evidence: {
+    return contractConformanceCheck.fail(
+      `${this.#violations} of ${this.#validated} sampled responses broke the spec under load; first ${first.route} at ${evidence.kinds[0].firstAtSec} s: ${redactor.text(first.problem)}.`,
+      {
         ...evidence,
         errors: kinds.map((k) => `${k.route}: ${redactor.text(k.problem)} (${k.count}×)`),
         request: route ? { method: route.method, url } : undefined,
@@ -195,6 +200,6 @@ export class ConformanceSampler {
             }
           : {}),
       },
-    };
+    );
   }
 }

@@ -16,21 +16,23 @@ import {
   serverGauges,
 } from '../soak/server-resources.ts';
 import { ThresholdTracker } from '../soak/threshold-tracker.ts';
-import { ConformanceSampler } from './conformance.ts';
+import { ConformanceSampler, contractConformanceCheck } from './conformance.ts';
 import { type RequestMix, resolveRequestMix } from './mix.ts';
 import { type LoadPlan, resolveLoadPlan, Timetable } from './plan.ts';
 import { type LoadLive, type LoadWorkerInit, SUMMED_LOAD_GAUGES } from './protocol.ts';
-import { LoadJudge } from './verdicts.ts';
+import { LoadJudge, latencyDriftCheck, thresholdsCheck } from './verdicts.ts';
 import { LoadWorkerPool } from './worker-pool.ts';
 
 /**
  * Self-test hook: `SHAKEDOWN_LOAD_STARVE_MS=N` makes every load worker busy-loop N ms at a time, so the
- * harness's own tests can prove that an overloaded generator fails `load.generator-healthy`.
+ * harness's own tests can prove that an overloaded generator fails its generator-health check.
  */
 export const LOAD_STARVE_ENV = 'SHAKEDOWN_LOAD_STARVE_MS';
 const TICK_MS = 1_000;
 /** Checks judged on a time series: with the target gone, their data stopped. */
-const STOPPED_DATA = /^load\.(latency-drift|thresholds)$/;
+const STOPPED_DATA = new RegExp(
+  `^(${[latencyDriftCheck.id, thresholdsCheck.id].join('|').replaceAll('.', '\\.')})$`,
+);
 /** How long the workers get to finish after the timetable ends (in-flight requests, then cut off). */
 const FINISH_TIMEOUT_MS = 15_000;
 
@@ -123,7 +125,7 @@ class LoadRun {
     this.#plan = plan;
     this.#mix = mix;
     this.#spec = spec;
-    this.#thresholds = new ThresholdTracker(thresholds, plan.windowMs, 'load.thresholds');
+    this.#thresholds = new ThresholdTracker(thresholds, plan.windowMs, thresholdsCheck.id);
     this.#judge = new LoadJudge(plan);
     this.#timetable = new Timetable(plan.segments);
   }
@@ -272,14 +274,13 @@ class LoadRun {
         this.#conformance.result(this.#ctx.redactor, plan.validateEvery, this.#authHeaders),
       );
     else
-      await this.#suite.check({
-        id: 'load.contract-conformance',
-        title: 'Responses under load conform to the spec',
-        verdict: 'skip',
-        message: this.#spec
-          ? 'validation is off (load.validate: 0).'
-          : 'no OpenAPI document (target.openapi) to validate against.',
-      });
+      await this.#suite.check(
+        contractConformanceCheck.skip(
+          this.#spec
+            ? 'validation is off (load.validate: 0).'
+            : 'no OpenAPI document (target.openapi) to validate against.',
+        ),
+      );
     for (const result of this.#judge.checks(this.#totals))
       await this.#suite.check(unlessDataStopped(result, this.#lost, STOPPED_DATA));
     const failure = this.#pool?.failure;

@@ -1,7 +1,13 @@
 import type { HttpClient } from '../http/client.ts';
+import type { Check } from '../run/checks.ts';
 import type { CheckResult, Evidence } from '../run/model.ts';
 import type { SuiteRecorder } from '../run/recorder.ts';
-import type { CheckContext, CheckOutcome } from './define.ts';
+import type { CheckBody, CheckContext, CheckOutcome } from './define.ts';
+
+/** The arguments of `ctx.check`: a declared check (the built-ins'), or a free id and title (users' scenarios). */
+export type CheckCall =
+  | [check: Check, fn: CheckBody, options?: { title?: string }]
+  | [id: string, title: string, fn: CheckBody];
 
 export function checkContext(http: HttpClient): CheckContext {
   const outcome =
@@ -27,11 +33,10 @@ export function checkContext(http: HttpClient): CheckContext {
 export async function runCheck(
   suite: SuiteRecorder,
   http: HttpClient,
-  id: string,
-  title: string,
   timeoutMs: number,
-  fn: (c: CheckContext) => Promise<CheckOutcome>,
+  call: CheckCall,
 ): Promise<CheckResult> {
+  const { fn, record } = recordAs(call);
   const t0 = performance.now();
   let timer: NodeJS.Timeout | undefined;
   let outcome: CheckOutcome;
@@ -50,5 +55,29 @@ export async function runCheck(
   } finally {
     clearTimeout(timer);
   }
-  return suite.check({ id, title, ...outcome, durationMs: Math.round(performance.now() - t0) });
+  return suite.check(record(outcome, Math.round(performance.now() - t0)));
+}
+
+type ToResult = (outcome: CheckOutcome, durationMs: number) => CheckResult;
+
+function isFree(call: CheckCall): call is [id: string, title: string, fn: CheckBody] {
+  return typeof call[0] === 'string';
+}
+
+/** The body of a `ctx.check` call, and how its outcome becomes a result under the check's id. */
+function recordAs(call: CheckCall): { fn: CheckBody; record: ToResult } {
+  if (isFree(call)) {
+    const [id, title, fn] = call;
+    return { fn, record: (outcome, durationMs) => ({ id, title, ...outcome, durationMs }) };
+  }
+  const [check, fn, options] = call;
+  return {
+    fn,
+    record: (outcome, durationMs) =>
+      check.result(outcome.verdict, outcome.message, {
+        evidence: outcome.evidence,
+        title: options?.title,
+        durationMs,
+      }),
+  };
 }

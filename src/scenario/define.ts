@@ -2,6 +2,7 @@ import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
 import type { ResolvedConfig } from '../config/schema.ts';
 import type { AuthProvider } from '../http/auth.ts';
 import type { HttpClient, HttpExchange } from '../http/client.ts';
+import type { Check } from '../run/checks.ts';
 import type { CheckResult, CheckVerdict, Evidence } from '../run/model.ts';
 import type { Redactor } from '../run/redact.ts';
 import type { StackHandle } from '../stack/types.ts';
@@ -50,10 +51,21 @@ export interface ScenarioContext {
   readonly signal: AbortSignal;
   /** A socket.io client for `namespace` (not yet connected); closed when the scenario ends. */
   socket(namespace: string, options?: Partial<ManagerOptions & SocketOptions>): Socket;
-  /** Runs one check, bounded in time; what `fn` returns (or throws) becomes the recorded result. */
-  check(id: string, title: string, fn: (c: CheckContext) => Promise<CheckOutcome>): Promise<CheckResult>;
+  /**
+   * Runs one check, bounded in time; what `fn` returns (or throws) becomes the recorded result. The id
+   * is yours to choose: dotted and stable (`orders.idempotent`), since reports, JUnit and baselines key on it.
+   */
+  check(id: string, title: string, fn: CheckBody): Promise<CheckResult>;
+  /**
+   * The same for a check declared with `defineCheck` (every built-in scenario's): the result carries
+   * its id, and its title unless `options.title` names the subject (`/livez answers 200 …`).
+   */
+  check(check: Check, fn: CheckBody, options?: { title?: string }): Promise<CheckResult>;
   log(message: string): Promise<void>;
 }
+
+/** A check's body: it judges and returns the outcome; throwing (or overrunning) records a fail. */
+export type CheckBody = (c: CheckContext) => Promise<CheckOutcome>;
 
 export interface CheckOutcome {
   verdict: CheckVerdict;

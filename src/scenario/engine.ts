@@ -5,7 +5,8 @@ import { assertLoadAllowed } from '../config/safety.ts';
 import { importUserModule } from '../config/user-module.ts';
 import type { Engine, EngineContext } from '../engine-context.ts';
 import { ShakedownError } from '../errors.ts';
-import { runCheck } from './check.ts';
+import { defineCheck } from '../run/checks.ts';
+import { type CheckCall, runCheck } from './check.ts';
 import type { ScenarioContext, ScenarioDefinition } from './define.ts';
 import { LoopbackPool } from './loopback.ts';
 
@@ -97,15 +98,25 @@ function stoppedBecause(ctx: EngineContext): string | null {
   return null;
 }
 
+export const scenarioNotRunCheck = defineCheck(import.meta.url, {
+  id: 'scenario.not-run',
+  title: 'The scenario ran',
+  verifies:
+    'Reports a scenario the run never reached, so a missing scenario shows in the report instead of vanishing from it.',
+  failsWhen:
+    'It never fails: it is recorded as skipped, with the reason, when the run was interrupted or the target was lost before the scenario started (the run itself is then not green).',
+  fix: 'Look at why the run stopped early (Ctrl-C, a timeout, or the target lost: see the stack log in the run directory) and run again.',
+  severity: 'advisory',
+  proof: {
+    exempt:
+      'judges the run, not the target: it only ever skips, for a scenario the run stopped before reaching (interrupted or target lost); proven in test/unit/scenario/engine-not-run.test.ts.',
+  },
+});
+
 /** A scenario the run never reached still shows in the report, as skipped with the reason. */
 async function notRun(ctx: EngineContext, name: string, reason: string): Promise<void> {
   const suite = await ctx.recorder.suite(name, 'scenario');
-  await suite.check({
-    id: 'scenario.not-run',
-    title: `${name}: scenario ran`,
-    verdict: 'skip',
-    message: reason,
-  });
+  await suite.check(scenarioNotRunCheck.result('skip', reason, { title: `${name}: scenario ran` }));
   await suite.end();
 }
 
@@ -139,7 +150,7 @@ async function runScenario(
       sockets.add(socket);
       return socket;
     },
-    check: (id, title, fn) => runCheck(suite, ctx.http, id, title, timeoutMs, fn),
+    check: (...call: CheckCall) => runCheck(suite, ctx.http, timeoutMs, call),
     log: (message) => suite.log('info', message),
   };
   let error: string | undefined;

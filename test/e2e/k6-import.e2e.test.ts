@@ -106,6 +106,38 @@ describe('shakedown k6 import', () => {
     expect(t['http_reqs: count>100'].evidence?.threshold).toMatchObject({ observed: 60 });
   });
 
+  it('fails k6.check for a check() of the script that failed, titled with its name', async () => {
+    const dir = tempDir('shakedown-k6-own-check-');
+    const point = (value: number, second: number) =>
+      JSON.stringify({
+        type: 'Point',
+        data: {
+          time: `2026-01-15T03:00:${String(second).padStart(2, '0')}.250412000+01:00`,
+          value,
+          tags: { check: 'status is 200', scenario: 'load' },
+        },
+        metric: 'checks',
+      });
+    const pod2 = path.join(dir, 'pod-2.ndjson');
+    writeFileSync(
+      pod2,
+      `${readFileSync(POD_2, 'utf8').trimEnd()}\n${[point(1, 3), point(0, 4), point(1, 5)].join('\n')}\n`,
+    );
+    const run = await importRun([POD_1, pod2], { extra: ['--reporter', 'json'] });
+    expect(run.code).toBe(1);
+    const checks = run.summary!.suites[0].checks;
+    expect(checks.filter((c) => c.id === 'k6.check')).toMatchObject([
+      {
+        title: 'status is 200',
+        verdict: 'fail',
+        message: 'failed 1 of 3 k6 evaluations.',
+        evidence: { passes: 2, fails: 1 },
+      },
+    ]);
+    // Everything else still holds: the failure is this check's alone.
+    expect(checks.filter((c) => c.verdict === 'fail').map((c) => c.id)).toEqual(['k6.check']);
+  });
+
   it('judges the window thresholds k6 cannot express, from the config', async () => {
     const config = `export default { thresholds: { http_req_duration: ['p(95)<1000', 'p(99)<500 over 5s'] } };\n`;
     const run = await importRun([POD_1, POD_2], { config });

@@ -1,3 +1,4 @@
+import { defineCheck } from '../../run/checks.ts';
 import type {
   BaselineComparison,
   BaselineTolerances,
@@ -17,13 +18,42 @@ import type { LoadedBaseline } from './load.ts';
 export const BASELINE_SUITE = 'baseline';
 const LISTED_IN_EVIDENCE = 50;
 
-/** The two checks a nightly job fails on: `baseline.no-new-failures`, `baseline.no-metric-regression`. */
+export const noNewFailuresCheck = defineCheck(import.meta.url, {
+  id: 'baseline.no-new-failures',
+  title: 'No check fails that did not fail in the baseline',
+  verifies:
+    'Compared with the baseline run (--baseline: a run directory or its summary.json), no check fails now that passed, warned or did not exist then.',
+  failsWhen:
+    'A check fails that did not fail in the baseline: something regressed since (the nightly run against the previous night’s, say).',
+  fix: 'Open the newly failing checks in the report (the comparison lists what newly fails, what was fixed and what still fails) and fix what they report.',
+  severity: 'blocking',
+  proof: {
+    exempt:
+      'compares two runs, not the target: proven by a rate-limit-off run against a healthy baseline (test/report/baseline.e2e.test.ts).',
+  },
+});
+
+export const noMetricRegressionCheck = defineCheck(import.meta.url, {
+  id: 'baseline.no-metric-regression',
+  title: 'No latency percentile or error rate is worse than the baseline beyond tolerance',
+  verifies:
+    'The whole-suite latency percentiles and error rates of the soak and load suites are within the baseline tolerances (percent and absolute for latency, percentage points for rates) of the baseline run’s.',
+  failsWhen:
+    'A latency percentile is worse by more than both tolerances, or a rate by more than its points. Skipped when the runs share no whole-suite metric.',
+  fix: 'Look at the regressed metric over time in both reports, find the change between the two runs that explains it, or loosen the config’s baseline section (latencyPct, latencyMs, ratePctPoints) when the change is intended.',
+  severity: 'blocking',
+  proof: {
+    exempt:
+      'compares two runs, not the target: proven by a soak-stall run against a healthy baseline (test/report/baseline.e2e.test.ts).',
+  },
+});
+
+/** The two checks a nightly job fails on: no new failures, no metric regression. */
 export function baselineChecks(c: BaselineComparison): CheckResult[] {
   return [noNewFailures(c), noMetricRegression(c)];
 }
 
 function noNewFailures(c: BaselineComparison): CheckResult {
-  const base = { id: 'baseline.no-new-failures', title: 'No check fails that did not fail in the baseline' };
   const { newFailures, fixed, stillFailing, compared, added } = c.checks;
   const evidence = {
     baselineRunId: c.baseline.runId,
@@ -33,30 +63,22 @@ function noNewFailures(c: BaselineComparison): CheckResult {
     errors: newFailures.map((f) => `${describeCheckChange(f)}: ${f.message}`),
   };
   if (compared + added === 0) {
-    return { ...base, verdict: 'skip', message: 'this run recorded no checks to compare', evidence };
+    return noNewFailuresCheck.skip('this run recorded no checks to compare', evidence);
   }
   if (newFailures.length > 0) {
     const ids = [...new Set(newFailures.map((f) => f.id))];
-    return {
-      ...base,
-      verdict: 'fail',
-      message: `${newFailures.length} check(s) fail that did not fail in baseline ${c.baseline.runId}: ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}`,
+    return noNewFailuresCheck.fail(
+      `${newFailures.length} check(s) fail that did not fail in baseline ${c.baseline.runId}: ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}`,
       evidence,
-    };
+    );
   }
-  return {
-    ...base,
-    verdict: 'pass',
-    message: `no new failures since baseline ${c.baseline.runId}: ${compared} checks compared, ${fixed.length} fixed, ${stillFailing.length} still failing${added ? `, ${added} new passing` : ''}`,
+  return noNewFailuresCheck.pass(
+    `no new failures since baseline ${c.baseline.runId}: ${compared} checks compared, ${fixed.length} fixed, ${stillFailing.length} still failing${added ? `, ${added} new passing` : ''}`,
     evidence,
-  };
+  );
 }
 
 function noMetricRegression(c: BaselineComparison): CheckResult {
-  const base = {
-    id: 'baseline.no-metric-regression',
-    title: 'No latency percentile or error rate is worse than the baseline beyond tolerance',
-  };
   const regressions = c.metrics.filter((m) => m.status === 'regression');
   const evidence = {
     baselineRunId: c.baseline.runId,
@@ -66,27 +88,21 @@ function noMetricRegression(c: BaselineComparison): CheckResult {
   };
   const gated = c.metrics.filter((m) => m.status !== 'not-gated');
   if (gated.length === 0) {
-    return {
-      ...base,
-      verdict: 'skip',
-      message: `no whole-suite metrics in common with baseline ${c.baseline.runId} (soak and load suites record them)`,
+    return noMetricRegressionCheck.skip(
+      `no whole-suite metrics in common with baseline ${c.baseline.runId} (soak and load suites record them)`,
       evidence,
-    };
+    );
   }
   if (regressions.length > 0) {
-    return {
-      ...base,
-      verdict: 'fail',
-      message: `${regressions.length} metric(s) regressed beyond tolerance since baseline ${c.baseline.runId}: ${regressions.slice(0, 3).map(describeMetricDelta).join('; ')}${regressions.length > 3 ? '; …' : ''}`,
+    return noMetricRegressionCheck.fail(
+      `${regressions.length} metric(s) regressed beyond tolerance since baseline ${c.baseline.runId}: ${regressions.slice(0, 3).map(describeMetricDelta).join('; ')}${regressions.length > 3 ? '; …' : ''}`,
       evidence,
-    };
+    );
   }
-  return {
-    ...base,
-    verdict: 'pass',
-    message: `${gated.length} numbers within tolerance of baseline ${c.baseline.runId} (${describeTolerances(c.tolerances)}); ${c.counts.improvements} improved`,
+  return noMetricRegressionCheck.pass(
+    `${gated.length} numbers within tolerance of baseline ${c.baseline.runId} (${describeTolerances(c.tolerances)}); ${c.counts.improvements} improved`,
     evidence,
-  };
+  );
 }
 
 export function describeTolerances(t: BaselineTolerances): string {

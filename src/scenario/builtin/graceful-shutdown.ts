@@ -1,5 +1,16 @@
 import { z } from 'zod';
+import type { Check } from '../../run/checks.ts';
 import type { CheckOutcome, ScenarioContext, ScenarioDefinition } from '../define.ts';
+import {
+  exitCode,
+  exitCodeCheck,
+  secondSignal,
+  secondSignalCheck,
+  websocketClosed,
+  websocketClosedCheck,
+  withinDeadline,
+  withinDeadlineCheck,
+} from './graceful-shutdown/exit-verdicts.ts';
 import {
   observeSecondSignal,
   observeShutdown,
@@ -7,8 +18,18 @@ import {
   type ShutdownObservation,
   type ShutdownPlan,
 } from './graceful-shutdown/observe.ts';
-import * as verdicts from './graceful-shutdown/verdicts.ts';
+import {
+  inflightCompleted,
+  inflightCompletedCheck,
+  keepAliveClosed,
+  keepAliveClosedCheck,
+  readinessFlips,
+  readinessFlipsCheck,
+  refusesNew,
+  refusesNewCheck,
+} from './graceful-shutdown/verdicts.ts';
 import { parseScenarioOptions } from './options.ts';
+import { rollingRestartCheck } from './replicas/rolling-restart.ts';
 
 export interface GracefulShutdownOptions {
   /** A request that takes a while (credentials added); started before SIGTERM, it must complete. */
@@ -36,7 +57,7 @@ export interface GracefulShutdownOptions {
   inflightRequests?: number;
   /** Readiness must report 503 this soon after SIGTERM. */
   readinessWithinSec?: number;
-  /** When the second SIGTERM of `shutdown.second-signal` is sent, counted from the first. */
+  /** When the second SIGTERM (of the second-signal check) is sent, counted from the first. */
   secondSignalAfterMs?: number;
 }
 
@@ -64,31 +85,15 @@ export const optionsSchema = z.strictObject({
 
 type Verdict = (obs: ShutdownObservation) => CheckOutcome;
 
-const FIRST_CYCLE: [id: string, title: string, verdict: Verdict][] = [
-  [
-    'shutdown.readiness-flips',
-    'Readiness answers 503 soon after SIGTERM while liveness stays 200',
-    verdicts.readinessFlips,
-  ],
-  [
-    'shutdown.inflight-completed',
-    'Requests in flight at SIGTERM complete normally',
-    verdicts.inflightCompleted,
-  ],
-  [
-    'shutdown.keepalive-closed',
-    'Keep-alive connections close between responses, never mid-response',
-    verdicts.keepAliveClosed,
-  ],
-  ['shutdown.refuses-new', 'After the drain, new connections are refused quickly', verdicts.refusesNew],
-  ['shutdown.websocket-closed', 'socket.io clients are disconnected by the server', verdicts.websocketClosed],
-  ['shutdown.exit-code', 'The target exits with 0 or 143', verdicts.exitCode],
-  ['shutdown.within-deadline', 'The target exits within the grace period', verdicts.withinDeadline],
+const FIRST_CYCLE: [check: Check, verdict: Verdict][] = [
+  [readinessFlipsCheck, readinessFlips],
+  [inflightCompletedCheck, inflightCompleted],
+  [keepAliveClosedCheck, keepAliveClosed],
+  [refusesNewCheck, refusesNew],
+  [websocketClosedCheck, websocketClosed],
+  [exitCodeCheck, exitCode],
+  [withinDeadlineCheck, withinDeadline],
 ];
-const SECOND_SIGNAL = [
-  'shutdown.second-signal',
-  'A second SIGTERM during the drain does not cut in-flight work',
-] as const;
 
 /**
  * SIGTERM to the target while it is busy, checked the way an orchestrator experiences it (readiness,
@@ -102,14 +107,14 @@ export function gracefulShutdownScenario(options: GracefulShutdownOptions = {}):
     async run(ctx) {
       const cannot = !ctx.stack.can.signal
         ? ctx.stack.kind === 'compose'
-          ? 'a compose stack has several replicas and no single target to signal; shutdown.rolling-restart in the replicas scenario covers it'
+          ? `a compose stack has several replicas and no single target to signal; ${rollingRestartCheck.id} in the replicas scenario covers it`
           : `a ${ctx.stack.kind} stack cannot signal the target; run against --stack local`
         : !ctx.stack.can.restart
           ? `a ${ctx.stack.kind} stack cannot restart the target afterwards`
           : undefined;
       if (cannot) {
-        for (const [id, title] of [...FIRST_CYCLE, SECOND_SIGNAL])
-          await ctx.check(id, title, async (c) => c.skip(cannot));
+        for (const check of [...FIRST_CYCLE.map(([check]) => check), secondSignalCheck])
+          await ctx.check(check, async (c) => c.skip(cannot));
         return;
       }
       const plan: ShutdownPlan = {
@@ -138,8 +143,8 @@ async function firstCycle(ctx: ScenarioContext, plan: ShutdownPlan): Promise<voi
     obs = await observeShutdown(ctx, plan);
     // Taken before the restart replaces the process whose log explains the verdicts.
     const targetLog = ctx.stack.logTail(30);
-    for (const [id, title, verdict] of FIRST_CYCLE) {
-      await record(ctx, id, title, obs.notRun ? notRun(obs.notRun) : verdict(obs), targetLog);
+    for (const [check, verdict] of FIRST_CYCLE) {
+      await record(ctx, check, obs.notRun ? notRun(obs.notRun) : verdict(obs), targetLog);
     }
   } finally {
     if (!obs?.notRun) await ctx.stack.restart();
@@ -147,9 +152,8 @@ async function firstCycle(ctx: ScenarioContext, plan: ShutdownPlan): Promise<voi
 }
 
 async function secondCycle(ctx: ScenarioContext, plan: ShutdownPlan): Promise<void> {
-  const [id, title] = SECOND_SIGNAL;
   if (plan.inflightRequests === 0) {
-    await ctx.check(id, title, async (c) =>
+    await ctx.check(secondSignalCheck, async (c) =>
       c.skip('no in-flight requests were configured (inflightRequests: 0)'),
     );
     return;
@@ -157,7 +161,7 @@ async function secondCycle(ctx: ScenarioContext, plan: ShutdownPlan): Promise<vo
   let obs: SecondSignalObservation | undefined;
   try {
     obs = await observeSecondSignal(ctx, plan);
-    await record(ctx, id, title, verdicts.secondSignal(obs), ctx.stack.logTail(30));
+    await record(ctx, secondSignalCheck, secondSignal(obs), ctx.stack.logTail(30));
   } finally {
     if (!obs?.notRun) await ctx.stack.restart();
   }
@@ -169,11 +173,10 @@ function notRun(reason: string): CheckOutcome {
 
 async function record(
   ctx: ScenarioContext,
-  id: string,
-  title: string,
+  check: Check,
   result: CheckOutcome,
   targetLog: string,
 ): Promise<void> {
   const evidence = result.verdict === 'fail' ? { ...result.evidence, targetLog } : result.evidence;
-  await ctx.check(id, title, async () => ({ ...result, evidence: evidence && ctx.redactor.value(evidence) }));
+  await ctx.check(check, async () => ({ ...result, evidence: evidence && ctx.redactor.value(evidence) }));
 }

@@ -1,12 +1,18 @@
 import type { z } from 'zod';
 import type { ScenarioDefinition } from '../define.ts';
-import { checkAuthRequired } from './hardening/auth.ts';
-import { checkBodyLimit } from './hardening/body-limit.ts';
-import { type CorsPlan, checkAllowedOrigin, checkNoReflection } from './hardening/cors.ts';
-import { checkSecurityHeaders } from './hardening/headers.ts';
-import { checkHealth } from './hardening/health.ts';
+import { authRequiredCheck, checkAuthRequired } from './hardening/auth.ts';
+import { bodyLimitCheck, checkBodyLimit } from './hardening/body-limit.ts';
+import {
+  type CorsPlan,
+  checkAllowedOrigin,
+  checkNoReflection,
+  corsAllowedOriginCheck,
+  corsNoReflectionCheck,
+} from './hardening/cors.ts';
+import { checkSecurityHeaders, securityHeadersCheck } from './hardening/headers.ts';
+import { checkHealth, healthLiveCheck, healthReadyCheck } from './hardening/health.ts';
 import { hardeningSchema } from './hardening/options.ts';
-import { checkStartupFailFast } from './hardening/startup.ts';
+import { checkStartupFailFast, startupFailFastCheck } from './hardening/startup.ts';
 import { parseScenarioOptions } from './options.ts';
 
 /**
@@ -34,40 +40,21 @@ export function hardeningScenario(options: HardeningOptions = {}): ScenarioDefin
           path: s.cors.preflight.path ?? s.protectedRoutes[0]?.path ?? s.cors.path ?? health.live,
         },
       };
-      await ctx.check(
-        'health.live',
-        `${health.live} answers 200 quickly without credentials or secrets`,
-        (c) => checkHealth(ctx, c, health.live, health.withinMs),
-      );
-      await ctx.check(
-        'health.ready',
-        `${health.ready} answers 200 quickly without credentials or secrets`,
-        (c) => checkHealth(ctx, c, health.ready, health.withinMs),
-      );
-      await ctx.check('headers.security', 'Security headers on 200, 401, 404, 413 and 429 responses', (c) =>
-        checkSecurityHeaders(ctx, c, s),
-      );
-      await ctx.check('cors.no-reflection', 'Hostile and look-alike origins are not trusted', (c) =>
-        checkNoReflection(ctx, c, cors),
-      );
-      await ctx.check(
-        'cors.allowed-origin',
-        'Allowed origins get an exact CORS answer and a working preflight',
-        (c) => checkAllowedOrigin(ctx, c, cors),
-      );
-      await ctx.check(
-        'body-limit.enforced',
-        'Oversized bodies are refused with 413, by bytes, chunked too',
-        (c) => checkBodyLimit(ctx, c, s.bodyLimit, health.ready),
-      );
-      await ctx.check('auth.required', 'Protected routes refuse missing, garbage and forged tokens', (c) =>
+      const healthTitle = (path: string) => `${path} answers 200 quickly without credentials or secrets`;
+      await ctx.check(healthLiveCheck, (c) => checkHealth(ctx, c, health.live, health.withinMs), {
+        title: healthTitle(health.live),
+      });
+      await ctx.check(healthReadyCheck, (c) => checkHealth(ctx, c, health.ready, health.withinMs), {
+        title: healthTitle(health.ready),
+      });
+      await ctx.check(securityHeadersCheck, (c) => checkSecurityHeaders(ctx, c, s));
+      await ctx.check(corsNoReflectionCheck, (c) => checkNoReflection(ctx, c, cors));
+      await ctx.check(corsAllowedOriginCheck, (c) => checkAllowedOrigin(ctx, c, cors));
+      await ctx.check(bodyLimitCheck, (c) => checkBodyLimit(ctx, c, s.bodyLimit, health.ready));
+      await ctx.check(authRequiredCheck, (c) =>
         checkAuthRequired(ctx, c, s.protectedRoutes, s.weakJwtSecrets),
       );
-      await ctx.check(
-        'startup.fail-fast',
-        'The target refuses to start with a missing or placeholder secret',
-        (c) => checkStartupFailFast(ctx, c, s.startup),
-      );
+      await ctx.check(startupFailFastCheck, (c) => checkStartupFailFast(ctx, c, s.startup));
     },
   };
 }

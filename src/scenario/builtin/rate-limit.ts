@@ -1,15 +1,25 @@
+import type { Check } from '../../run/checks.ts';
 import type { ScenarioContext, ScenarioDefinition } from '../define.ts';
 import { parseScenarioOptions } from './options.ts';
 import { Clients } from './rate-limit/clients.ts';
-import { headers, retryAfter } from './rate-limit/header-checks.ts';
-import { healthExempt } from './rate-limit/health-check.ts';
+import { headers, headersCheck, retryAfter, retryAfterCheck } from './rate-limit/header-checks.ts';
+import { healthExempt, healthExemptCheck } from './rate-limit/health-check.ts';
 import {
   type RateLimitOptions,
   type RateLimitScenarioOptions,
   rateLimitOptionsSchema,
 } from './rate-limit/options.ts';
-import { concurrent, enforced, perClient, xffBypass } from './rate-limit/quota-checks.ts';
-import { judgeReset, observeReset, type ResetObservation } from './rate-limit/reset-check.ts';
+import {
+  concurrent,
+  concurrentCheck,
+  enforced,
+  enforcedCheck,
+  perClient,
+  perClientCheck,
+  xffBypass,
+  xffBypassCheck,
+} from './rate-limit/quota-checks.ts';
+import { judgeReset, observeReset, type ResetObservation, resetCheck } from './rate-limit/reset-check.ts';
 import { checkEveryRoute, type RouteJudge } from './rate-limit/route-check.ts';
 
 export type { RateLimitScenarioOptions } from './rate-limit/options.ts';
@@ -38,21 +48,21 @@ export function rateLimitScenario(options: RateLimitScenarioOptions): ScenarioDe
 
 async function runRateLimit(ctx: ScenarioContext, options: RateLimitOptions): Promise<void> {
   const clients = new Clients(ctx, options);
-  const check = (id: string, title: string, judge: RouteJudge) =>
-    checkEveryRoute(ctx, options, clients, id, title, judge);
+  const check = (declared: Check, judge: RouteJudge) =>
+    checkEveryRoute(ctx, options, clients, declared, judge);
 
-  await check('rate-limit.enforced', 'The documented quota is enforced with 429', enforced);
+  await check(enforcedCheck, enforced);
   // Started now, judged last: the wait for the window to pass overlaps the other checks.
   const resets = options.routes.map((route) =>
     observeReset(ctx, route, clients, options).catch((error: Error) => error),
   );
-  await check('rate-limit.retry-after', 'A 429 says when to retry', retryAfter);
-  await check('rate-limit.headers', 'RateLimit headers are present and consistent', headers);
-  await check('rate-limit.concurrent', 'Concurrent requests cannot exceed the quota', concurrent);
-  await check('rate-limit.xff-bypass', 'Spoofed X-Forwarded-For does not reset the quota', xffBypass);
-  await check('rate-limit.per-client', 'Each client has its own quota', perClient);
-  await check('rate-limit.health-exempt', 'Health probes are neither limited nor counted', healthExempt);
-  await check('rate-limit.reset', 'The quota comes back after Retry-After', async ({ c, route }) => {
+  await check(retryAfterCheck, retryAfter);
+  await check(headersCheck, headers);
+  await check(concurrentCheck, concurrent);
+  await check(xffBypassCheck, xffBypass);
+  await check(perClientCheck, perClient);
+  await check(healthExemptCheck, healthExempt);
+  await check(resetCheck, async ({ c, route }) => {
     const observed: ResetObservation | Error = await resets[options.routes.indexOf(route)];
     if (observed instanceof Error) throw observed;
     return judgeReset(c, observed, options);

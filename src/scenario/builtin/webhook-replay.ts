@@ -1,14 +1,22 @@
 import { ShakedownError } from '../../errors.ts';
+import type { Check } from '../../run/checks.ts';
 import type { CheckContext, CheckOutcome, ScenarioContext, ScenarioDefinition } from '../define.ts';
 import { type WebhookScheme, webhookSchemes } from '../webhook-schemes/index.ts';
 import { parseScenarioOptions } from './options.ts';
 import {
   concurrentDeduplicated,
+  concurrentDeduplicatedCheck,
   replayDeduplicated,
+  replayDeduplicatedCheck,
   retryDeduplicated,
-  validAccepted,
+  retryDeduplicatedCheck,
 } from './webhook-replay/dedupe-checks.ts';
-import { malformed4xx, noSignatureEcho } from './webhook-replay/malformed-checks.ts';
+import {
+  malformed4xx,
+  malformed4xxCheck,
+  noSignatureEcho,
+  noSignatureEchoCheck,
+} from './webhook-replay/malformed-checks.ts';
 import {
   type WebhookReplayOptions,
   type WebhookReplayScenarioOptions,
@@ -18,44 +26,50 @@ import { createProbe } from './webhook-replay/probe.ts';
 import { Sender, type WebhookRun } from './webhook-replay/sender.ts';
 import {
   rawBody,
+  rawBodyCheck,
   rotation,
+  rotationCheck,
   tamperedRejected,
+  tamperedRejectedCheck,
   v0OnlyRejected,
+  v0OnlyRejectedCheck,
   wrongSecretRejected,
+  wrongSecretRejectedCheck,
 } from './webhook-replay/signature-checks.ts';
 import {
   freshAccepted,
+  freshAcceptedCheck,
   futureRejected,
+  futureRejectedCheck,
   otherTimestampRejected,
+  otherTimestampRejectedCheck,
   staleRejected,
+  staleRejectedCheck,
 } from './webhook-replay/timestamp-checks.ts';
+import { validAccepted, validAcceptedCheck } from './webhook-replay/verdicts.ts';
 
 export type { WebhookEvent } from './webhook-replay/bodies.ts';
 export type { WebhookReplayScenarioOptions } from './webhook-replay/options.ts';
 
 type WebhookCheck = (run: WebhookRun, c: CheckContext) => Promise<CheckOutcome>;
 
-const CHECKS: ReadonlyArray<[id: string, title: string, check: WebhookCheck]> = [
-  ['webhook.valid-accepted', 'A correctly signed delivery is accepted', validAccepted],
-  ['webhook.replay-deduplicated', 'An exact replay has no second effect', replayDeduplicated],
-  ['webhook.concurrent-deduplicated', 'Concurrent duplicates have one effect', concurrentDeduplicated],
-  ['webhook.retry-deduplicated', 'A re-signed retry has no second effect', retryDeduplicated],
-  ['webhook.stale-rejected', 'A timestamp older than the tolerance is refused', staleRejected],
-  ['webhook.fresh-accepted', 'A timestamp within the tolerance is accepted', freshAccepted],
-  ['webhook.future-rejected', 'A timestamp far in the future is refused', futureRejected],
-  ['webhook.tampered-rejected', 'A body changed after signing is refused', tamperedRejected],
-  ['webhook.wrong-secret-rejected', 'A signature made with another secret is refused', wrongSecretRejected],
-  [
-    'webhook.other-timestamp-rejected',
-    'A signature for another timestamp is refused',
-    otherTimestampRejected,
-  ],
-  ['webhook.v0-only-rejected', 'A v0-only Stripe signature is refused', v0OnlyRejected],
-  ['webhook.malformed-4xx', 'Malformed signature headers get a 4xx, never a 5xx', malformed4xx],
-  ['webhook.rotation', 'A bogus signature beside the valid one is accepted', rotation],
-  ['webhook.raw-body', 'The signature is verified over the raw body bytes', rawBody],
+const CHECKS: ReadonlyArray<[check: Check, judge: WebhookCheck]> = [
+  [validAcceptedCheck, validAccepted],
+  [replayDeduplicatedCheck, replayDeduplicated],
+  [concurrentDeduplicatedCheck, concurrentDeduplicated],
+  [retryDeduplicatedCheck, retryDeduplicated],
+  [staleRejectedCheck, staleRejected],
+  [freshAcceptedCheck, freshAccepted],
+  [futureRejectedCheck, futureRejected],
+  [tamperedRejectedCheck, tamperedRejected],
+  [wrongSecretRejectedCheck, wrongSecretRejected],
+  [otherTimestampRejectedCheck, otherTimestampRejected],
+  [v0OnlyRejectedCheck, v0OnlyRejected],
+  [malformed4xxCheck, malformed4xx],
+  [rotationCheck, rotation],
+  [rawBodyCheck, rawBody],
   // Last: it inspects every refusal the checks above provoked.
-  ['webhook.no-signature-echo', 'Refusals never reveal the expected signature', noSignatureEcho],
+  [noSignatureEchoCheck, noSignatureEcho],
 ];
 
 /**
@@ -88,9 +102,9 @@ async function runWebhookReplay(ctx: ScenarioContext, options: WebhookReplayOpti
   // A broken event factory is bad input (exit 2), not a failed check: try it before any check runs.
   run.sender.event();
   run.sender.event();
-  for (const [id, title, check] of CHECKS) {
+  for (const [check, judge] of CHECKS) {
     if (ctx.signal.aborted) return;
-    await ctx.check(id, title, (c) => check(run, c));
+    await ctx.check(check, (c) => judge(run, c));
   }
 }
 

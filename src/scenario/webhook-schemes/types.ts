@@ -35,7 +35,7 @@ export interface WebhookScheme {
   readonly multipleSignatures: boolean;
   /**
    * The provider's official library accepts timestamps from the future, so a receiver that does
-   * the same is following it: `webhook.future-rejected` warns instead of failing.
+   * the same is following it: the future-timestamp check warns instead of failing.
    */
   readonly acceptsFutureTimestamps: boolean;
   /** One signature value, without any prefix or version label. */

@@ -1,30 +1,31 @@
 import { describe, expect, it } from 'vitest';
 import { HttpClient } from '../../../src/http/client.ts';
+import type { Check } from '../../../src/run/checks.ts';
 import { Redactor } from '../../../src/run/redact.ts';
 import { Clients, NoFreshQuota } from '../../../src/scenario/builtin/rate-limit/clients.ts';
+import { retryAfterCheck } from '../../../src/scenario/builtin/rate-limit/header-checks.ts';
 import {
   type RateLimitOptions,
   rateLimitOptionsSchema,
 } from '../../../src/scenario/builtin/rate-limit/options.ts';
+import { enforcedCheck } from '../../../src/scenario/builtin/rate-limit/quota-checks.ts';
 import { checkEveryRoute } from '../../../src/scenario/builtin/rate-limit/route-check.ts';
 import { checkContext } from '../../../src/scenario/check.ts';
-import type { CheckOutcome, ScenarioContext } from '../../../src/scenario/define.ts';
+import type { CheckBody, CheckOutcome, ScenarioContext } from '../../../src/scenario/define.ts';
 import { LoopbackPool } from '../../../src/scenario/loopback.ts';
 
-function context(baseUrl: string): { ctx: ScenarioContext; results: CheckOutcome[]; redactor: Redactor } {
+type Recorded = CheckOutcome & { id: string };
+
+function context(baseUrl: string): { ctx: ScenarioContext; results: Recorded[]; redactor: Redactor } {
   const redactor = new Redactor();
   const http = new HttpClient({ baseUrl, redactor });
-  const results: CheckOutcome[] = [];
+  const results: Recorded[] = [];
   const ctx = {
     target: { baseUrl },
     addresses: new LoopbackPool(0),
     redactor,
-    async check(
-      _id: string,
-      _title: string,
-      fn: (c: ReturnType<typeof checkContext>) => Promise<CheckOutcome>,
-    ) {
-      results.push(await fn(checkContext(http)));
+    async check(check: Check, fn: CheckBody) {
+      results.push({ id: check.id, ...(await fn(checkContext(http))) });
     },
   } as unknown as ScenarioContext;
   return { ctx, results, redactor };
@@ -81,11 +82,12 @@ describe('checkEveryRoute: one result per check id', () => {
   it('the worst verdict wins, the message names every route, evidence keeps each route', async () => {
     const { ctx, results } = context('http://127.0.0.1:8080');
     const opts = options();
-    await checkEveryRoute(ctx, opts, new Clients(ctx, opts), 'rate-limit.x', 'x', async ({ c, route }) =>
+    await checkEveryRoute(ctx, opts, new Clients(ctx, opts), enforcedCheck, async ({ c, route }) =>
       route.path === '/a' ? c.pass('fine', { errors: ['a'] }) : c.fail('broken', { errors: ['b'] }),
     );
     expect(results).toHaveLength(1);
     const [result] = results;
+    expect(result.id).toBe(enforcedCheck.id);
     expect(result.verdict).toBe('fail');
     expect(result.message).toBe('POST /a: fine\nGET /b: broken');
     expect(result.evidence?.errors).toEqual(['b']);
@@ -99,13 +101,16 @@ describe('checkEveryRoute: one result per check id', () => {
     const { ctx, results } = context('https://staging.example.com');
     const opts = options({ routes: [options().routes[0]] });
     const clients = new Clients(ctx, opts);
-    const judge = async ({ c, route }: Parameters<Parameters<typeof checkEveryRoute>[5]>[0]) => {
+    const judge = async ({ c, route }: Parameters<Parameters<typeof checkEveryRoute>[4]>[0]) => {
       await clients.fresh(route);
       return c.pass('ok');
     };
-    await checkEveryRoute(ctx, opts, clients, 'rate-limit.x', 'x', judge);
-    await checkEveryRoute(ctx, opts, clients, 'rate-limit.y', 'y', judge);
-    expect(results.map((r) => r.verdict)).toEqual(['pass', 'skip']);
+    await checkEveryRoute(ctx, opts, clients, enforcedCheck, judge);
+    await checkEveryRoute(ctx, opts, clients, retryAfterCheck, judge);
+    expect(results.map((r) => [r.id, r.verdict])).toEqual([
+      [enforcedCheck.id, 'pass'],
+      [retryAfterCheck.id, 'skip'],
+    ]);
     expect(results[1].message).toContain('needs a loopback target');
   });
 });

@@ -1,4 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import {
+  exitCode,
+  secondSignal,
+  websocketClosed,
+  withinDeadline,
+} from '../../../src/scenario/builtin/graceful-shutdown/exit-verdicts.ts';
 import type { KeepAliveReport } from '../../../src/scenario/builtin/graceful-shutdown/keep-alive.ts';
 import type {
   SecondSignalObservation,
@@ -6,14 +12,10 @@ import type {
 } from '../../../src/scenario/builtin/graceful-shutdown/observe.ts';
 import type { Attempt } from '../../../src/scenario/builtin/graceful-shutdown/raw-http.ts';
 import {
-  exitCode,
   inflightCompleted,
   keepAliveClosed,
   readinessFlips,
   refusesNew,
-  secondSignal,
-  websocketClosed,
-  withinDeadline,
 } from '../../../src/scenario/builtin/graceful-shutdown/verdicts.ts';
 
 // Times are absolute performance.now() values; the signal is at 1000.

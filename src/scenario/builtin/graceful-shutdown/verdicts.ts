@@ -1,18 +1,65 @@
+import { defineCheck } from '../../../run/checks.ts';
 import type { CheckOutcome } from '../../define.ts';
-import type {
-  ExitObservation,
-  SecondSignalObservation,
-  ShutdownObservation,
-  SocketObservation,
-} from './observe.ts';
+import type { ShutdownObservation } from './observe.ts';
 import { type Attempt, describeAttempt } from './raw-http.ts';
 
 /**
- * The shutdown checks as pure functions of what was observed, so each rule can be tested on its own.
+ * The shutdown checks as pure functions of what was observed, so each rule can be tested on its own:
+ * here what traffic sees during the drain; the exit and the second signal in exit-verdicts.ts.
  * Times in messages and evidence are milliseconds since the first SIGTERM.
  */
 
-const outcome = (verdict: CheckOutcome['verdict'], message: string, evidence: object): CheckOutcome => ({
+export const readinessFlipsCheck = defineCheck(import.meta.url, {
+  id: 'shutdown.readiness-flips',
+  title: 'Readiness answers 503 soon after SIGTERM while liveness stays 200',
+  verifies:
+    'After SIGTERM, the readiness route (gracefulShutdownScenario readyPath) answers 503 within readinessWithinSec while liveness (livePath) stays 200, so a load balancer stops sending traffic before the process stops serving.',
+  failsWhen:
+    'Readiness keeps answering 200 while the target drains, or the target stops answering at once so no load balancer sees it leave, or liveness fails meanwhile (an orchestrator would kill the draining process). Another 4xx/5xx instead of 503 only warns.',
+  fix: 'On SIGTERM, first make readiness answer 503 and keep serving (liveness still 200) for as long as your load balancer takes to notice, then stop accepting and drain.',
+  severity: 'blocking',
+  proof: { faults: ['shutdown-abrupt', 'shutdown-no-readiness'] },
+});
+
+export const inflightCompletedCheck = defineCheck(import.meta.url, {
+  id: 'shutdown.inflight-completed',
+  title: 'Requests in flight at SIGTERM complete normally',
+  verifies:
+    'Slow requests (gracefulShutdownScenario slowPath) already in flight when SIGTERM arrives complete with their normal 2xx answer.',
+  failsWhen: 'One is cut, reset or answered with an error because the process exits without draining.',
+  fix: 'On SIGTERM stop accepting new connections but let the server finish the requests it has (server.close() in Node, graceful shutdown in your framework), and exit only when they are done or the deadline passes.',
+  severity: 'blocking',
+  proof: { faults: ['shutdown-abrupt'] },
+});
+
+export const keepAliveClosedCheck = defineCheck(import.meta.url, {
+  id: 'shutdown.keepalive-closed',
+  title: 'Keep-alive connections close between responses, never mid-response',
+  verifies:
+    'Busy keep-alive connections are closed cleanly during the drain: after a response that says Connection: close, or while idle between responses.',
+  failsWhen: 'A keep-alive connection is cut in the middle of a response or reset by the exit.',
+  fix: 'During the drain, answer the requests on open keep-alive connections with Connection: close and close idle ones (Node ≥ 19 does so in server.close(); closeIdleConnections() otherwise).',
+  severity: 'blocking',
+  proof: { faults: ['shutdown-abrupt'] },
+});
+
+export const refusesNewCheck = defineCheck(import.meta.url, {
+  id: 'shutdown.refuses-new',
+  title: 'After the drain, new connections are refused quickly',
+  verifies:
+    'New connections tried during shutdown are answered until the listener closes, then refused at once, until the target exits; none hangs or is dropped without an answer.',
+  failsWhen:
+    'A new connection hangs, is accepted and then dropped without a response, is accepted again after refusals began, or takes over a second to be refused.',
+  fix: 'Close the listening socket when the drain starts (server.close() or your framework’s equivalent) instead of accepting connections and ignoring them.',
+  severity: 'blocking',
+  proof: { faults: ['shutdown-accept-hang'] },
+});
+
+export const outcome = (
+  verdict: CheckOutcome['verdict'],
+  message: string,
+  evidence: object,
+): CheckOutcome => ({
   verdict,
   message,
   evidence: evidence as CheckOutcome['evidence'],
@@ -21,7 +68,7 @@ const outcome = (verdict: CheckOutcome['verdict'], message: string, evidence: ob
 /** A reset this close to the exit is taken as caused by it (the exit event arrives a little later). */
 const EXIT_RESET_WINDOW_MS = 1_000;
 
-const since = (at: number, from: number) => Math.round(at - from);
+export const since = (at: number, from: number) => Math.round(at - from);
 
 function attemptLine(attempt: Attempt, signalledAt: number): string {
   return `at ${since(attempt.startedAt, signalledAt)} ms: ${describeAttempt(attempt)}`;
@@ -136,7 +183,7 @@ export function keepAliveClosed(obs: ShutdownObservation): CheckOutcome {
 export function refusesNew(obs: ShutdownObservation): CheckOutcome {
   const evidence = { attempts: obs.newConnections.map((a) => attemptLine(a, obs.signalledAt)) };
   const last = obs.newConnections.at(-1);
-  // A connection reset by the process exiting is the exit's finding (shutdown.inflight-completed).
+  // A connection reset by the process exiting is the exit's finding (in-flight requests cut).
   const resetByExit =
     last?.outcome === 'reset' && obs.exit.at !== null && obs.exit.at - last.endedAt < EXIT_RESET_WINDOW_MS;
   const attempts = resetByExit ? obs.newConnections.slice(0, -1) : obs.newConnections;
@@ -190,155 +237,6 @@ export function refusesNew(obs: ShutdownObservation): CheckOutcome {
   return outcome(
     'pass',
     `new connections were refused from ${since(attempts[firstRefused].startedAt, obs.signalledAt)} ms after SIGTERM, each within ${Math.max(...after.map((a) => Math.round(a.endedAt - a.startedAt)))} ms`,
-    evidence,
-  );
-}
-
-export function websocketClosed(obs: ShutdownObservation): CheckOutcome {
-  const clients = obs.sockets.map((s) => describeSocket(s, obs));
-  const evidence = { clients };
-  if (obs.sockets.length === 0) return outcome('skip', 'no socket.io namespace was configured', evidence);
-  const failedToConnect = obs.sockets.find((s) => s.connectError);
-  if (failedToConnect) {
-    return outcome(
-      'fail',
-      `a socket.io client could not connect before SIGTERM: ${failedToConnect.connectError} (does the namespace need socketAuth? socketNamespace: null leaves sockets out)`,
-      evidence,
-    );
-  }
-  const stillOpen = obs.sockets.filter((s) => !s.reason);
-  if (stillOpen.length > 0) {
-    return outcome(
-      'fail',
-      `${stillOpen.length} of ${obs.sockets.length} socket.io clients were never disconnected`,
-      evidence,
-    );
-  }
-  const killedAt = obs.exit.killedAt;
-  if (killedAt !== null && obs.sockets.some((s) => s.at! >= killedAt)) {
-    return outcome(
-      'fail',
-      `socket.io clients stayed connected until Shakedown killed the target ${since(killedAt, obs.signalledAt)} ms after SIGTERM: the server never closed them`,
-      evidence,
-    );
-  }
-  const reasons = [...new Set(obs.sockets.map((s) => s.reason))];
-  const bad = reasons.filter((r) => r !== 'transport close' && r !== 'io server disconnect');
-  if (bad.length > 0) {
-    return outcome(
-      'fail',
-      `socket.io clients were disconnected with ${bad.join(', ')} instead of a clean close`,
-      evidence,
-    );
-  }
-  if (reasons.includes('io server disconnect')) {
-    return outcome(
-      'warn',
-      `socket.io clients were disconnected with "io server disconnect": they will not reconnect by themselves (closing the transport gives "transport close")`,
-      evidence,
-    );
-  }
-  const lastMs = Math.max(...obs.sockets.map((s) => since(s.at!, obs.signalledAt)));
-  return outcome(
-    'pass',
-    `all ${obs.sockets.length} socket.io clients saw "transport close" (the last ${lastMs} ms after SIGTERM)`,
-    evidence,
-  );
-}
-
-function describeSocket(s: SocketObservation, obs: ShutdownObservation): string {
-  if (s.connectError) return `could not connect: ${s.connectError}`;
-  if (!s.reason) return 'still connected';
-  return `${s.reason} at ${since(s.at!, obs.signalledAt)} ms`;
-}
-
-function exitEvidence(exit: ExitObservation, signalledAt: number, graceMs: number): object {
-  return {
-    exit: exit.info && { code: exit.info.code, signal: exit.info.signal, shellCode: exit.info.shellCode },
-    exitedAtMs: exit.at === null ? null : since(exit.at, signalledAt),
-    killedAtMs: exit.killedAt === null ? null : since(exit.killedAt, signalledAt),
-    graceMs,
-  };
-}
-
-export function exitCode(obs: ShutdownObservation): CheckOutcome {
-  const evidence = exitEvidence(obs.exit, obs.signalledAt, obs.graceMs);
-  const { info, killedAt } = obs.exit;
-  if (killedAt !== null) {
-    return outcome(
-      'fail',
-      `the target did not exit within ${obs.graceMs / 1000} s of SIGTERM; Shakedown killed it (${info ? `exit ${info.shellCode}` : 'it survived SIGKILL'}), as an orchestrator would`,
-      evidence,
-    );
-  }
-  if (!info) return outcome('fail', 'the target did not exit', evidence);
-  const how = info.signal ? `${info.shellCode} (killed by ${info.signal})` : String(info.shellCode);
-  if (info.shellCode === 0 || info.shellCode === 143)
-    return outcome('pass', `the target exited with ${how}`, evidence);
-  return outcome(
-    'fail',
-    `the target exited with ${how}; after SIGTERM a graceful shutdown exits with 0 or 143`,
-    evidence,
-  );
-}
-
-export function withinDeadline(obs: ShutdownObservation): CheckOutcome {
-  const evidence = exitEvidence(obs.exit, obs.signalledAt, obs.graceMs);
-  const { at, killedAt } = obs.exit;
-  if (killedAt !== null || at === null) {
-    return outcome(
-      'fail',
-      `the target was still running ${obs.graceMs / 1000} s after SIGTERM (the grace period)`,
-      evidence,
-    );
-  }
-  const ms = since(at, obs.signalledAt);
-  return outcome(
-    'pass',
-    `the target exited ${ms} ms after SIGTERM, within the ${obs.graceMs / 1000} s grace period`,
-    evidence,
-  );
-}
-
-export function secondSignal(obs: SecondSignalObservation): CheckOutcome {
-  const evidence = {
-    secondSignalAtMs: obs.secondAt === null ? null : since(obs.secondAt, obs.signalledAt),
-    requests: obs.inflight.map(
-      (a) => `finished at ${since(a.endedAt, obs.signalledAt)} ms: ${describeAttempt(a)}`,
-    ),
-    ...exitEvidence(obs.exit, obs.signalledAt, 0),
-  };
-  if (obs.notRun) return outcome('fail', `not run: ${obs.notRun}`, evidence);
-  const bad = obs.inflight.filter((a) => a.outcome !== 'answered' || a.status! < 200 || a.status! >= 300);
-  if (bad.length > 0) {
-    const when =
-      obs.secondAt === null
-        ? 'the target went away before the second SIGTERM could be sent'
-        : `after a second SIGTERM ${evidence.secondSignalAtMs} ms into the drain`;
-    return outcome(
-      'fail',
-      `in-flight work was cut (${when}): ${bad.map((a) => describeAttempt(a)).join('; ')}`,
-      { ...evidence, errors: bad.map((a) => describeAttempt(a)) },
-    );
-  }
-  if (obs.secondAt === null) {
-    return outcome(
-      'warn',
-      'the target exited before the second SIGTERM could be sent; nothing was judged',
-      evidence,
-    );
-  }
-  const secondAt = obs.secondAt;
-  if (obs.inflight.every((a) => a.endedAt <= secondAt)) {
-    return outcome(
-      'warn',
-      'the in-flight requests finished before the second SIGTERM; use a slower slowPath to judge it',
-      evidence,
-    );
-  }
-  return outcome(
-    'pass',
-    `a second SIGTERM ${evidence.secondSignalAtMs} ms into the drain did not cut the ${obs.inflight.length} in-flight requests`,
     evidence,
   );
 }

@@ -1,4 +1,5 @@
 import { mintHs256Token } from '../../../http/jwt.ts';
+import { defineCheck } from '../../../run/checks.ts';
 import type { CheckContext, CheckOutcome, ScenarioContext } from '../../define.ts';
 import type { RouteProbe } from './options.ts';
 
@@ -30,8 +31,19 @@ function unsignedToken(): string {
   return `${part({ alg: 'none', typ: 'JWT' })}.${part({ sub: 'shakedown', exp })}.`;
 }
 
+export const authRequiredCheck = defineCheck(import.meta.url, {
+  id: 'auth.required',
+  title: 'Protected routes refuse missing, garbage and forged tokens',
+  verifies:
+    'Every protected route (hardeningScenario protectedRoutes) answers 401 to no token, a garbage token, HS256 tokens signed with guessable secrets, and an unsigned (alg: none) token.',
+  failsWhen: 'Any of those requests is answered with anything but 401: served, forbidden, or an error.',
+  fix: 'Verify the token on every protected route with your real key and a fixed list of accepted algorithms (never none), and answer 401 when verification fails.',
+  severity: 'blocking',
+  proof: { faults: ['auth-off'] },
+});
+
 /**
- * `auth.required`: every protected route answers 401 to every bad credential. Each request comes from
+ * Every protected route answers 401 to every bad credential. Each request comes from
  * a fresh source address, so a per-IP rate limiter in front of authentication cannot answer 429 instead.
  */
 export async function checkAuthRequired(

@@ -1,4 +1,5 @@
 import type { HttpExchange } from '../../../http/client.ts';
+import { defineCheck } from '../../../run/checks.ts';
 import type { CheckContext, CheckOutcome, ScenarioContext } from '../../define.ts';
 import { type Attempt, describeAttempt, rawRequest } from '../graceful-shutdown/raw-http.ts';
 import { findStackTrace } from './leaks.ts';
@@ -20,8 +21,20 @@ export function jsonBodyOfBytes(bytes: number): string {
   return `${PREFIX}${'é'.repeat(Math.floor(room / 2))}${'a'.repeat(room % 2)}${SUFFIX}`;
 }
 
+export const bodyLimitCheck = defineCheck(import.meta.url, {
+  id: 'body-limit.enforced',
+  title: 'Oversized bodies are refused with 413, by bytes, chunked too',
+  verifies:
+    'A body one byte over the limit (hardeningScenario bodyLimit) is refused with 413 and no stack trace, also when sent chunked without Content-Length; one byte under is not refused; readiness answers 200 afterwards.',
+  failsWhen:
+    'An oversized body is read instead of refused, a chunked one slips past a Content-Length check, the limit counts characters instead of bytes, the refusal shows a stack trace or a 5xx, or the service is unready afterwards.',
+  fix: 'Limit request bodies by bytes in the body parser or the proxy in front (express.json({ limit }), Fastify bodyLimit, nginx client_max_body_size…), enforced while reading the stream, and answer 413.',
+  severity: 'blocking',
+  proof: { faults: ['body-limit-off'] },
+});
+
 /**
- * `body-limit.enforced`: limit + 1 bytes → 413 without a stack trace, limit − 1 → accepted (any
+ * Limit + 1 bytes → 413 without a stack trace, limit − 1 → accepted (any
  * status but 413 and 5xx: validation may still reject the padding), the oversized body chunked → 413,
  * and readiness still 200 afterwards. Fresh source addresses keep rate limiters out of the way.
  */

@@ -1,5 +1,30 @@
 import type { HttpExchange } from '../../../http/client.ts';
+import { defineCheck } from '../../../run/checks.ts';
 import type { CheckContext, CheckOutcome, ScenarioContext } from '../../define.ts';
+
+export const corsNoReflectionCheck = defineCheck(import.meta.url, {
+  id: 'cors.no-reflection',
+  title: 'Hostile and look-alike origins are not trusted',
+  verifies:
+    'An unrelated origin, the null origin, and look-alikes of each allowed origin (suffix, prefix, unescaped dot, other scheme or port) get no Access-Control-Allow-Origin, on simple requests and on preflights.',
+  failsWhen:
+    'A disallowed origin is reflected, gets "*" with credentials allowed, or gets any other origin back; "*" without credentials only warns (fine for public data).',
+  fix: 'Compare the Origin header exactly against a list of full origins (scheme, host and port), never by prefix, suffix or unescaped regular expression, and never echo it back unchecked.',
+  severity: 'blocking',
+  proof: { faults: ['cors-reflect'] },
+});
+
+export const corsAllowedOriginCheck = defineCheck(import.meta.url, {
+  id: 'cors.allowed-origin',
+  title: 'Allowed origins get an exact CORS answer and a working preflight',
+  verifies:
+    'Each allowed origin (hardeningScenario cors.allowedOrigins) gets exactly its own origin back with Vary: Origin, and a preflight for the configured method and headers succeeds without credentials and lists them.',
+  failsWhen:
+    'An allowed origin gets no or another Access-Control-Allow-Origin, a response lacks Vary: Origin, or the preflight fails or leaves out the method or a requested header (Authorization must be listed by name).',
+  fix: 'Answer allow-listed origins with their exact origin, add Vary: Origin to every response that depends on Origin, and let preflights (OPTIONS) through before authentication with the methods and headers your clients send.',
+  severity: 'blocking',
+  proof: { faults: ['cors-no-vary'] },
+});
 
 export interface CorsPlan {
   allowedOrigins: readonly string[];
@@ -70,7 +95,7 @@ export function judgeDisallowed(
   return { level: 'fail', note: `${origin} got Access-Control-Allow-Origin: ${acao}` };
 }
 
-/** `cors.no-reflection`: look-alike and hostile origins get no Access-Control-Allow-Origin. */
+/** Look-alike and hostile origins get no Access-Control-Allow-Origin. */
 export async function checkNoReflection(
   ctx: ScenarioContext,
   c: CheckContext,
@@ -109,7 +134,7 @@ export async function checkNoReflection(
   );
 }
 
-/** `cors.allowed-origin`: exact ACAO and Vary: Origin for allowed origins; preflight works without credentials. */
+/** Exact ACAO and Vary: Origin for allowed origins; preflight works without credentials. */
 export async function checkAllowedOrigin(
   ctx: ScenarioContext,
   c: CheckContext,

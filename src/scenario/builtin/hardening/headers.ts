@@ -1,4 +1,5 @@
 import type { HttpExchange, HttpRequestOptions } from '../../../http/client.ts';
+import { defineCheck } from '../../../run/checks.ts';
 import type { CheckContext, CheckOutcome, ScenarioContext } from '../../define.ts';
 import { jsonBodyOfBytes } from './body-limit.ts';
 import type { HardeningSettings, RouteProbe } from './options.ts';
@@ -56,8 +57,20 @@ async function exhaustQuota(
   return exchange;
 }
 
+export const securityHeadersCheck = defineCheck(import.meta.url, {
+  id: 'headers.security',
+  title: 'Security headers on 200, 401, 404, 413 and 429 responses',
+  verifies:
+    'Every status a client sees (200, 401, 404, 413, 429) carries X-Content-Type-Options: nosniff and frame protection (CSP frame-ancestors or X-Frame-Options), HSTS over https, and no X-Powered-By or versioned Server header.',
+  failsWhen:
+    'A probed response lacks nosniff or frame protection, lacks HSTS over https, or names the framework or server version. A status that could not be provoked, or HSTS missing over plain http, only warns.',
+  fix: 'Set the headers in the outermost layer so error, 413 and 429 responses get them too (helmet for Express, @fastify/helmet, a proxy rule, or your framework’s middleware), and switch off X-Powered-By and version banners.',
+  severity: 'blocking',
+  proof: { faults: ['headers-off'] },
+});
+
 /**
- * `headers.security`: the rules hold on every status a client sees, error responses included (they
+ * The rules hold on every status a client sees, error responses included (they
  * are often produced by a different code path that skips the security middleware).
  */
 export async function checkSecurityHeaders(

@@ -1,10 +1,38 @@
+import { defineCheck } from '../../../run/checks.ts';
 import type { CheckContext, CheckOutcome, ScenarioContext } from '../../define.ts';
 import { findSecrets, knownSecrets, maskSecretPatterns } from './leaks.ts';
 
 /** A slow first answer is timed again this many times before it counts as slow, not as a busy harness. */
 const RETIMES = 2;
 
-/** `health.live` / `health.ready`: 200 within the bound, without credentials, nothing secret in the body. */
+const NO_SECRETS_FIX =
+  'Serve the health routes ahead of authentication and rate limiting, and return a status only: never the configuration, connection strings or tokens.';
+
+export const healthLiveCheck = defineCheck(import.meta.url, {
+  id: 'health.live',
+  title: '/livez answers 200 quickly without credentials or secrets',
+  verifies:
+    'The liveness route (hardeningScenario option health: { live }, default /livez) answers 200 within health.withinMs without credentials, and its body holds no secret.',
+  failsWhen:
+    'It asks for credentials (401 or 403: an orchestrator probe carries none), answers another status, is slow on every try, or its body contains a configured secret or a credential-looking value.',
+  fix: NO_SECRETS_FIX,
+  severity: 'blocking',
+  proof: { faults: ['health-auth'] },
+});
+
+export const healthReadyCheck = defineCheck(import.meta.url, {
+  id: 'health.ready',
+  title: '/readyz answers 200 quickly without credentials or secrets',
+  verifies:
+    'The readiness route (hardeningScenario option health: { ready }, default /readyz) answers 200 within health.withinMs without credentials, and its body holds no secret.',
+  failsWhen:
+    'It asks for credentials, answers another status, is slow on every try, or its body contains a configured secret or a credential-looking value (a readiness report that dumps the configuration).',
+  fix: NO_SECRETS_FIX,
+  severity: 'blocking',
+  proof: { faults: ['health-leak'] },
+});
+
+/** Liveness and readiness: 200 within the bound, without credentials, nothing secret in the body. */
 export async function checkHealth(
   ctx: ScenarioContext,
   c: CheckContext,

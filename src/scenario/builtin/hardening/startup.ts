@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { defineCheck } from '../../../run/checks.ts';
 import type { Redactor } from '../../../run/redact.ts';
 import { freePort } from '../../../stack/free-port.ts';
 import { ManagedProcess } from '../../../stack/process.ts';
@@ -63,8 +64,20 @@ export function judgeVariant(run: VariantRun, secretValues: Readonly<Record<stri
   return problems.map((p) => `${describeVariant(variant)}: ${p}`);
 }
 
+export const startupFailFastCheck = defineCheck(import.meta.url, {
+  id: 'startup.fail-fast',
+  title: 'The target refuses to start with a missing or placeholder secret',
+  verifies:
+    'Started the way the stack starts it, but with one required secret (hardeningScenario startup.requiredSecrets) missing, empty or a placeholder, the target exits non-zero in time without listening, names the variable on stderr and prints no secret value.',
+  failsWhen:
+    'A variant starts and opens its port, still runs at the deadline, exits 0, does not name the variable, or prints the rejected value or another secret.',
+  fix: 'Validate required configuration before listening (present, long enough, not a placeholder such as changeme) and exit non-zero with a message that names the variable but never its value.',
+  severity: 'blocking',
+  proof: { faults: ['secret-placeholder-ok'] },
+});
+
 /**
- * `startup.fail-fast`: the target, started the way the stack starts it but with one required secret
+ * The target, started the way the stack starts it but with one required secret
  * missing, empty or a placeholder, must refuse to start: exit non-zero in time, never listen, and say
  * which variable is wrong without printing secrets. Each variant gets its own free port.
  */

@@ -1,4 +1,5 @@
 import type { HttpExchange } from '../../../http/client.ts';
+import { defineCheck } from '../../../run/checks.ts';
 import type { CheckOutcome } from '../../define.ts';
 import { burst, isSuccess, outcome } from './clients.ts';
 import {
@@ -8,11 +9,36 @@ import {
   pickPolicy,
   type RateLimitPolicy,
 } from './headers.ts';
-import { type RouteCheck, unlessRefused } from './route-check.ts';
+import { unlessRefused } from './quota-checks.ts';
+import type { RouteCheck } from './route-check.ts';
 import { findStackTrace } from './stack-trace.ts';
 
+export const retryAfterCheck = defineCheck(import.meta.url, {
+  id: 'rate-limit.retry-after',
+  title: 'A 429 says when to retry',
+  verifies:
+    'Every 429 carries Retry-After (whole seconds, at least 1, or an HTTP date) no shorter than the RateLimit reset it advertises, and no stack trace in its body.',
+  failsWhen:
+    'A 429 has no Retry-After, an unparseable or zero one, or one shorter than the real window, so clients that obey it are refused again; or its body shows a stack trace.',
+  fix: 'Send Retry-After on every 429, computed from the limiter window that refused the request (most rate-limit middlewares have an option for it), and keep error bodies free of stack traces.',
+  severity: 'blocking',
+  proof: { faults: ['rate-limit-no-retry-after', 'rate-limit-short-retry-after'] },
+});
+
+export const headersCheck = defineCheck(import.meta.url, {
+  id: 'rate-limit.headers',
+  title: 'RateLimit headers are present and consistent',
+  verifies:
+    'Whichever rate-limit headers the route sends (RateLimit with RateLimit-Policy, RateLimit-Limit/-Remaining/-Reset, or X-RateLimit-*) are on every response and agree with each other and with the documented quota and window: remaining falls with each request and is 0 on the 429.',
+  failsWhen:
+    'Some responses lack them, they contradict each other or the documented quota or window, or remaining does not fall as requests are served. No rate-limit headers at all only warns.',
+  fix: 'Produce the headers from the same limiter state that decides the 429, with the quota and window it really enforces.',
+  severity: 'blocking',
+  proof: { faults: ['rate-limit-inconsistent-headers'] },
+});
+
 /**
- * `rate-limit.retry-after`: the 429 tells the client when to come back (integer seconds ≥ 1 or an
+ * The 429 tells the client when to come back (integer seconds ≥ 1 or an
  * HTTP-date), no earlier than the RateLimit reset it advertises, and leaks no stack trace.
  */
 export async function retryAfter({ ctx, c, route, clients }: RouteCheck): Promise<CheckOutcome> {
@@ -53,7 +79,7 @@ export async function retryAfter({ ctx, c, route, clients }: RouteCheck): Promis
 }
 
 /**
- * `rate-limit.headers`: whatever generation of RateLimit headers the route sends must agree with
+ * Whatever generation of RateLimit headers the route sends must agree with
  * itself and with the documented limit: remaining strictly decreasing, the quota and window as
  * configured, 0 remaining on the 429. No headers at all is a `warn` (allowed, unhelpful).
  */

@@ -1,12 +1,25 @@
 import type { HttpExchange } from '../../../http/client.ts';
+import { defineCheck } from '../../../run/checks.ts';
 import type { CheckOutcome } from '../../define.ts';
 import { burst, type Client, outcome, send } from './clients.ts';
 import { parseRateLimitHeaders } from './headers.ts';
+import { perClientCheck, unlessRefused } from './quota-checks.ts';
 import type { RouteCheck } from './route-check.ts';
-import { unlessRefused } from './route-check.ts';
+
+export const healthExemptCheck = defineCheck(import.meta.url, {
+  id: 'rate-limit.health-exempt',
+  title: 'Health probes are neither limited nor counted',
+  verifies:
+    'More health probes than the quota (rateLimitScenario healthPaths) from one client all answer 200 without a falling RateLimit counter, the client’s quota on the route is untouched by them, and the probes still answer 200 once that quota is spent.',
+  failsWhen:
+    'A probe is refused or counted, or the probes use up the client’s quota: a load balancer probing a busy instance would take it out of rotation.',
+  fix: 'Mount the health routes before the rate limiter, or exclude their paths from it.',
+  severity: 'blocking',
+  proof: { faults: ['rate-limit-health'] },
+});
 
 /**
- * `rate-limit.health-exempt`: load balancers and orchestrators probe health paths often and from
+ * Load balancers and orchestrators probe health paths often and from
  * few addresses. If probes are limited, a busy instance is marked down; if they are counted, probes
  * eat the client's quota. So: limit + 1 probes of each path from a fresh client all answer 200 with
  * no decreasing counter, the route's full quota is still there afterwards, and once it is used up
@@ -42,7 +55,7 @@ export async function healthExempt({ ctx, c, route, clients, options }: RouteChe
     const control = await send(ctx, route, await clients.fresh(route));
     if (control.response?.status === 429) {
       return c.skip(
-        `the route refused ${client.label} after ${b.successes} requests, but a fresh client that sent no probes is refused too: the quota is shared (see rate-limit.per-client), so probe counting cannot be judged`,
+        `the route refused ${client.label} after ${b.successes} requests, but a fresh client that sent no probes is refused too: the quota is shared (see ${perClientCheck.id}), so probe counting cannot be judged`,
         c.evidence(control),
       );
     }

@@ -1,9 +1,58 @@
 import { randomInt } from 'node:crypto';
-import type { CheckOutcome } from '../../define.ts';
-import { burst, isSuccess, outcome, send } from './clients.ts';
-import { type RouteCheck, statusRuns, unlessRefused } from './route-check.ts';
+import { defineCheck } from '../../../run/checks.ts';
+import type { CheckContext, CheckOutcome } from '../../define.ts';
+import { type Burst, burst, isSuccess, outcome, send } from './clients.ts';
+import { type RouteCheck, statusRuns } from './route-check.ts';
 
-/** `rate-limit.enforced`: `limit` sequential requests succeed and the next one gets 429. */
+export const enforcedCheck = defineCheck(import.meta.url, {
+  id: 'rate-limit.enforced',
+  title: 'The documented quota is enforced with 429',
+  verifies:
+    'For each configured route, a fresh client gets exactly the documented number of successful requests (rateLimitScenario routes[].limit), and the next one gets 429.',
+  failsWhen:
+    'No 429 comes once the quota is used up, a 429 comes before it, or the route answers something other than 2xx or 429 (so its quota cannot be measured).',
+  fix: 'Put a rate limiter on the route with the documented quota and window (your framework’s rate-limit middleware, an API gateway or the proxy), answering 429 once the quota is spent.',
+  severity: 'blocking',
+  proof: { faults: ['rate-limit-off'] },
+});
+
+export const concurrentCheck = defineCheck(import.meta.url, {
+  id: 'rate-limit.concurrent',
+  title: 'Concurrent requests cannot exceed the quota',
+  verifies:
+    'Twice the quota sent at once by one fresh client: at most the quota succeeds, the rest get 429, and nothing answers 5xx or drops.',
+  failsWhen:
+    'More requests succeed than the quota allows (a counter read and written in two steps), or the limiter breaks under concurrency (5xx, dropped connections). None succeeding only warns.',
+  fix: 'Count atomically: an increment that returns the new value (Redis INCR or a Lua script, an atomic database update), judged on that value, never a read followed by a write.',
+  severity: 'blocking',
+  proof: { faults: ['rate-limit-race'] },
+});
+
+export const perClientCheck = defineCheck(import.meta.url, {
+  id: 'rate-limit.per-client',
+  title: 'Each client has its own quota',
+  verifies:
+    'After one client uses up its quota, another client (another source address, or another key for scope: key) is still served.',
+  failsWhen:
+    'The second client is refused on its very first request: the limiter is keyed globally or on something every client shares (a constant, the proxy’s address).',
+  fix: 'Key the limiter on the real client: its address as resolved through your trusted proxies, or its API key or user id.',
+  severity: 'blocking',
+  proof: { faults: ['rate-limit-global-key'] },
+});
+
+export const xffBypassCheck = defineCheck(import.meta.url, {
+  id: 'rate-limit.xff-bypass',
+  title: 'Spoofed X-Forwarded-For does not reset the quota',
+  verifies:
+    'Once a client is refused, requests with rotated X-Forwarded-For, X-Real-IP, Forwarded, True-Client-IP and CF-Connecting-IP values are still refused.',
+  failsWhen:
+    'A request with a spoofed forwarding header is served: the limiter keys on a header any client can set, so each new value is a fresh quota.',
+  fix: 'Trust forwarding headers only from your own proxies, by hop count or address (Express trust proxy set to the number of hops, never true; the equivalent setting of your framework or proxy).',
+  severity: 'blocking',
+  proof: { faults: ['rate-limit-xff'] },
+});
+
+/** `limit` sequential requests succeed and the next one gets 429. */
 export async function enforced({ ctx, c, route, clients }: RouteCheck): Promise<CheckOutcome> {
   const client = await clients.fresh(route);
   const b = await burst(ctx, route, client);
@@ -34,7 +83,7 @@ export async function enforced({ ctx, c, route, clients }: RouteCheck): Promise<
 }
 
 /**
- * `rate-limit.concurrent`: 2×limit requests at once from one fresh client; at most `limit` may
+ * 2×limit requests at once from one fresh client; at most `limit` may
  * succeed. A limiter that reads, then writes its counter lets a burst through.
  */
 export async function concurrent({ ctx, c, route, clients }: RouteCheck): Promise<CheckOutcome> {
@@ -61,7 +110,7 @@ export async function concurrent({ ctx, c, route, clients }: RouteCheck): Promis
   }
   if (succeeded.length + limited < total) {
     return c.skip(
-      `the concurrent requests got ${statuses}; only 2xx and 429 can be judged (see rate-limit.enforced)`,
+      `the concurrent requests got ${statuses}; only 2xx and 429 can be judged (see ${enforcedCheck.id})`,
       evidence,
     );
   }
@@ -78,7 +127,7 @@ export async function concurrent({ ctx, c, route, clients }: RouteCheck): Promis
 }
 
 /**
- * `rate-limit.per-client`: one client using up its quota must not use up another's. Fails on a
+ * One client using up its quota must not use up another's. Fails on a
  * limiter keyed globally, or on something every client shares (a proxy's address, a constant).
  */
 export async function perClient({ ctx, c, route, clients }: RouteCheck): Promise<CheckOutcome> {
@@ -111,7 +160,7 @@ export async function perClient({ ctx, c, route, clients }: RouteCheck): Promise
 }
 
 /**
- * `rate-limit.xff-bypass`: once a client is refused, client-supplied forwarding headers must not
+ * Once a client is refused, client-supplied forwarding headers must not
  * buy it a fresh quota. A limiter keyed on `X-Forwarded-For` without a trusted proxy in front
  * (Express `trust proxy: true`) is bypassed by anyone with curl.
  */
@@ -139,6 +188,28 @@ export async function xffBypass({ ctx, c, route, clients }: RouteCheck): Promise
     `after ${client.label} was refused, ${spoofs.length} requests with rotated X-Forwarded-For values (and X-Real-IP, Forwarded, True-Client-IP) still got ${statusRuns(outcomes)}`,
     c.evidence(b.limited!, { client: client.label }),
   );
+}
+
+/**
+ * Most checks judge what happens once a quota is used up. When the burst never got there (no
+ * limiter, or the route fails for another reason) they have nothing to judge: the enforced check
+ * reports that once, and the others skip instead of failing the same cause eight times.
+ */
+export function unlessRefused(c: CheckContext, b: Burst): CheckOutcome | undefined {
+  if (b.unexpected) {
+    return c.skip(
+      `request ${b.exchanges.length} got ${outcome(b.unexpected)} instead of 2xx or 429, so there is nothing to judge (see ${enforcedCheck.id})`,
+      c.evidence(b.unexpected),
+    );
+  }
+  if (!b.limited) {
+    const last = b.exchanges.at(-1);
+    return c.skip(
+      `no 429 after ${b.exchanges.length} requests, so there is nothing to judge (see ${enforcedCheck.id})`,
+      last ? c.evidence(last) : undefined,
+    );
+  }
+  return undefined;
 }
 
 /** Addresses from the documentation ranges (RFC 5737), different on every call. */

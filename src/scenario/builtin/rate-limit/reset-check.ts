@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpExchange } from '../../../http/client.ts';
+import { defineCheck } from '../../../run/checks.ts';
 import type { CheckContext, CheckOutcome, ScenarioContext } from '../../define.ts';
 import { type Burst, burst, type Clients, isSuccess, NoFreshQuota, outcome, send } from './clients.ts';
 import { parseRateLimitHeaders, parseRetryAfter, pickPolicy } from './headers.ts';
 import type { RateLimitOptions, RateLimitRoute } from './options.ts';
 import { routeLabel } from './options.ts';
-import { unlessRefused } from './route-check.ts';
+import { unlessRefused } from './quota-checks.ts';
 
 /** What happened while waiting out one route's window; judged later by {@link judgeReset}. */
 export type ResetObservation =
@@ -47,14 +48,26 @@ export async function observeReset(
   const { waitSec, source } = announcedWait(b.limited, route);
   if (waitSec > options.maxWaitSec) return { kind: 'too-long', burst: b, waitSec, source };
   await ctx.log(
-    `rate-limit.reset: waiting ${Math.max(waitSec, 0) + MARGIN_SEC} s for the ${routeLabel(route)} quota to reset (${source} said ${waitSec} s)`,
+    `${resetCheck.id}: waiting ${Math.max(waitSec, 0) + MARGIN_SEC} s for the ${routeLabel(route)} quota to reset (${source} said ${waitSec} s)`,
   );
   await sleep((Math.max(waitSec, 0) + MARGIN_SEC) * 1000, undefined, { signal: ctx.signal }).catch(() => {});
   const retry = await send(ctx, route, client);
   return { kind: 'retried', burst: b, waitSec, source, clientLabel: client.label, retry };
 }
 
-/** `rate-limit.reset`: after the announced wait, the client is served again. */
+export const resetCheck = defineCheck(import.meta.url, {
+  id: 'rate-limit.reset',
+  title: 'The quota comes back after Retry-After',
+  verifies:
+    'A refused client that waits as long as the 429 said (Retry-After, else the RateLimit reset, else the configured window) is served again.',
+  failsWhen:
+    'After the announced wait the client still gets 429 (the header promises a reset that does not happen) or an error. A wait longer than maxWaitSec is skipped.',
+  fix: 'Announce the time until the limiter really lets the client in again, from the same window that refused it.',
+  severity: 'blocking',
+  proof: { faults: ['rate-limit-short-retry-after'] },
+});
+
+/** After the announced wait, the client is served again. */
 export function judgeReset(
   c: CheckContext,
   observed: ResetObservation,

@@ -1,6 +1,7 @@
+import type { Check } from '../../../run/checks.ts';
 import type { Evidence } from '../../../run/model.ts';
 import type { CheckContext, CheckOutcome, ScenarioContext } from '../../define.ts';
-import { type Burst, type Clients, NoFreshQuota, outcome } from './clients.ts';
+import { type Clients, NoFreshQuota } from './clients.ts';
 import { type RateLimitOptions, type RateLimitRoute, routeLabel } from './options.ts';
 
 /** What every rate-limit check body gets: the scenario, its options, the route under test, a fresh-client source. */
@@ -17,7 +18,7 @@ export type RouteJudge = (check: RouteCheck) => Promise<CheckOutcome>;
 const SEVERITY = { fail: 3, warn: 2, pass: 1, skip: 0 } as const;
 
 /**
- * Runs one check id over every configured route and records a single result: the worst verdict
+ * Runs one check over every configured route and records a single result: the worst verdict
  * wins, the message names each route, and the evidence keeps every route's own. One result per id
  * keeps ids unique within the suite (reports, JUnit and baselines key on them).
  */
@@ -25,11 +26,10 @@ export async function checkEveryRoute(
   ctx: ScenarioContext,
   options: RateLimitOptions,
   clients: Clients,
-  id: string,
-  title: string,
+  check: Check,
   judge: RouteJudge,
 ): Promise<void> {
-  await ctx.check(id, title, async (c) => {
+  await ctx.check(check, async (c) => {
     const results: Array<CheckOutcome & { route: string }> = [];
     for (const route of options.routes) {
       let result: CheckOutcome;
@@ -59,28 +59,6 @@ function combine(results: Array<CheckOutcome & { route: string }>): CheckOutcome
     })),
   };
   return { verdict: worst.verdict, message, evidence };
-}
-
-/**
- * Most checks judge what happens once a quota is used up. When the burst never got there (no
- * limiter, or the route fails for another reason) they have nothing to judge: `rate-limit.enforced`
- * reports that once, and the others skip instead of failing the same cause eight times.
- */
-export function unlessRefused(c: CheckContext, b: Burst): CheckOutcome | undefined {
-  if (b.unexpected) {
-    return c.skip(
-      `request ${b.exchanges.length} got ${outcome(b.unexpected)} instead of 2xx or 429, so there is nothing to judge (see rate-limit.enforced)`,
-      c.evidence(b.unexpected),
-    );
-  }
-  if (!b.limited) {
-    const last = b.exchanges.at(-1);
-    return c.skip(
-      `no 429 after ${b.exchanges.length} requests, so there is nothing to judge (see rate-limit.enforced)`,
-      last ? c.evidence(last) : undefined,
-    );
-  }
-  return undefined;
 }
 
 /** `201 ×10, 429` — the statuses of a sequence, run-length encoded. */

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { defineCheck } from '../../../run/checks.ts';
 import type { ServiceHandle } from '../../../stack/types.ts';
 import type { CheckContext, CheckOutcome, ScenarioContext } from '../../define.ts';
 import type { ReadinessOptions } from './options.ts';
@@ -19,8 +20,20 @@ interface Watch {
   liveProbes: number;
 }
 
+export const readyTracksDependenciesCheck = defineCheck(import.meta.url, {
+  id: 'health.ready-tracks-dependencies',
+  title: 'Readiness reports a lost dependency on every replica and recovers with it, liveness stays up',
+  verifies:
+    'With the dependency stopped (replicasScenario dependency, e.g. Redis), every replica’s readiness answers 503 within readiness.withinSec while liveness stays 200; with it back, every replica is ready again within recoverWithinSec, on its own.',
+  failsWhen:
+    'Readiness keeps answering 200 during the outage (traffic goes to replicas that cannot serve it), liveness fails (an orchestrator would restart them for nothing), or a replica does not recover.',
+  fix: 'Make readiness check the dependencies the service cannot work without (a Redis PING, a database query with a short timeout), and keep liveness about the process only.',
+  severity: 'blocking',
+  proof: { faults: ['readiness-ignores-redis'] },
+});
+
 /**
- * `health.ready-tracks-dependencies`: stop the dependency (Redis): every replica's readiness must turn
+ * Stop the dependency (Redis): every replica's readiness must turn
  * 503 within the bound, so a load balancer takes them out, while liveness stays 200, so an orchestrator
  * does not restart them for nothing; start it again: every replica must be ready again on its own.
  * The dependency is always started again, whatever the verdict.

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { defineCheck } from '../../../run/checks.ts';
 import type { ExitInfo, ServiceHandle } from '../../../stack/types.ts';
 import type { CheckContext, CheckOutcome, ScenarioContext } from '../../define.ts';
 import type { RollingRestartOptions } from './options.ts';
@@ -19,8 +20,20 @@ interface Step {
   startError?: string;
 }
 
+export const rollingRestartCheck = defineCheck(import.meta.url, {
+  id: 'shutdown.rolling-restart',
+  title: 'Restarting the replicas one by one under load loses no request and no session',
+  verifies:
+    'Under steady HTTP load and live socket.io sessions through the load balancer, each replica in turn gets SIGTERM, exits, is started again and becomes ready, as a rolling deploy does, and clients notice nothing: no 5xx, no connection error, every cut session back within reconnectWithinSec.',
+  failsWhen:
+    'Clients see 5xx or connection errors during the restarts, a session does not come back in time, or a replica does not exit within the grace period or become ready again.',
+  fix: 'Shut down gracefully (readiness 503 first, drain, close sockets, exit) and make the load balancer route only to ready replicas; the graceful-shutdown scenario checks each step on one instance.',
+  severity: 'blocking',
+  proof: { faults: ['shutdown-abrupt'] },
+});
+
 /**
- * `shutdown.rolling-restart`: under steady keep-alive HTTP load and live socket.io sessions through the
+ * Under steady keep-alive HTTP load and live socket.io sessions through the
  * load balancer, each replica in turn gets SIGTERM, is waited for, started again and waited for until
  * ready, as a rolling deploy does. Clients must not notice: no 5xx, no connection errors, and every
  * cut session back within the bound. Replicas are always running again when the check ends.

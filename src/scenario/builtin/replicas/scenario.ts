@@ -1,27 +1,12 @@
 import type { ScenarioDefinition } from '../../define.ts';
 import { parseScenarioOptions } from '../options.ts';
 import { type ReplicasScenarioOptions, replicasOptionsSchema } from './options.ts';
-import { readyTracksDependencies } from './ready-dependencies.ts';
-import { rollingRestart } from './rolling-restart.ts';
-import { sharedLimit } from './shared-limit.ts';
+import { readyTracksDependencies, readyTracksDependenciesCheck } from './ready-dependencies.ts';
+import { rollingRestart, rollingRestartCheck } from './rolling-restart.ts';
+import { sharedLimit, sharedLimitCheck } from './shared-limit.ts';
 import { findTopology } from './topology.ts';
 
 export type { ReplicasScenarioOptions } from './options.ts';
-
-const CHECKS = {
-  sharedLimit: [
-    'rate-limit.shared-across-replicas',
-    'The rate limit holds for the whole stack, not per replica',
-  ],
-  rollingRestart: [
-    'shutdown.rolling-restart',
-    'Restarting the replicas one by one under load loses no request and no session',
-  ],
-  readiness: [
-    'health.ready-tracks-dependencies',
-    'Readiness reports a lost dependency on every replica and recovers with it, liveness stays up',
-  ],
-} as const;
 
 // A rolling restart waits for exits and readiness; its own bounds (graceSec, readyWithinSec) apply first.
 const DEFAULT_CHECK_TIMEOUT_SEC = 600;
@@ -41,24 +26,24 @@ export function replicasScenario(options: ReplicasScenarioOptions = {}): Scenari
     options: { checkTimeoutSec: o.checkTimeoutSec ?? DEFAULT_CHECK_TIMEOUT_SEC },
     async run(ctx) {
       const topology = findTopology(ctx, o);
-      const cannot = (key: keyof typeof CHECKS) =>
+      const cannot = (key: 'sharedLimit' | 'rollingRestart' | 'readiness') =>
         typeof topology === 'string'
           ? topology
           : o[key] === false
             ? `disabled in the scenario options (${key}: false)`
             : '';
       const { sharedLimit: limit, rollingRestart: rolling, readiness } = o;
-      await ctx.check(...CHECKS.sharedLimit, async (c) =>
+      await ctx.check(sharedLimitCheck, async (c) =>
         typeof topology === 'string' || !limit
           ? c.skip(cannot('sharedLimit'))
           : sharedLimit(ctx, c, topology, limit),
       );
-      await ctx.check(...CHECKS.rollingRestart, async (c) =>
+      await ctx.check(rollingRestartCheck, async (c) =>
         typeof topology === 'string' || !rolling
           ? c.skip(cannot('rollingRestart'))
           : rollingRestart(ctx, c, topology, rolling, o.readyPath),
       );
-      await ctx.check(...CHECKS.readiness, async (c) =>
+      await ctx.check(readyTracksDependenciesCheck, async (c) =>
         typeof topology === 'string' || !readiness
           ? c.skip(cannot('readiness'))
           : readyTracksDependencies(ctx, c, topology, readiness, o),

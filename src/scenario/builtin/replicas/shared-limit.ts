@@ -1,4 +1,5 @@
 import type { HttpExchange } from '../../../http/client.ts';
+import { defineCheck } from '../../../run/checks.ts';
 import type { CheckContext, CheckOutcome, ScenarioContext } from '../../define.ts';
 import type { SharedLimitOptions } from './options.ts';
 import type { Topology } from './topology.ts';
@@ -14,8 +15,20 @@ interface Burst {
   firstLimited?: HttpExchange;
 }
 
+export const sharedLimitCheck = defineCheck(import.meta.url, {
+  id: 'rate-limit.shared-across-replicas',
+  title: 'The rate limit holds for the whole stack, not per replica',
+  verifies:
+    'One client bursting through the load balancer, and then going to each replica in turn, gets the documented quota (replicasScenario sharedLimit.limit) once for the whole stack, not once per replica.',
+  failsWhen:
+    'More requests than the quota are served: each replica counts on its own (an in-memory store), so N replicas allow N times the limit.',
+  fix: 'Keep the limiter’s counters in a store every replica shares (Redis or your database), and make sure each replica is configured to use it.',
+  severity: 'blocking',
+  proof: { faults: ['rate-limit-memory-store'] },
+});
+
 /**
- * `rate-limit.shared-across-replicas`: one client sends limit × replicas + 2 requests through the load
+ * One client sends limit × replicas + 2 requests through the load
  * balancer, which spreads them over the replicas; a stack-wide quota allows `limit` of them, per-replica
  * counters up to replicas × limit. Then another client goes straight to each replica in turn, which
  * shows the same thing whatever the balancer's policy: once one replica has used up the quota, the

@@ -1,24 +1,49 @@
 import type { HttpExchange } from '../../../http/client.ts';
+import { defineCheck } from '../../../run/checks.ts';
 import type { CheckContext, CheckOutcome } from '../../define.ts';
 import type { WebhookEvent } from './bodies.ts';
 import type { Probe } from './probe.ts';
 import { nowSec, type WebhookRun } from './sender.ts';
-import { answer, mustAccept, statusOf, statusRuns } from './verdicts.ts';
+import { answer, statusOf, statusRuns, validAcceptedCheck } from './verdicts.ts';
 
 const CONCURRENT_DELIVERIES = 10;
 
-/** `webhook.valid-accepted`: the baseline every other check stands on. */
-export async function validAccepted({ sender }: WebhookRun, c: CheckContext): Promise<CheckOutcome> {
-  const delivery = sender.signed('a correctly signed delivery', sender.event());
-  return mustAccept(
-    c,
-    await sender.post(delivery),
-    'a correctly signed delivery (signed now)',
-    'check the path, scheme and secret: the other webhook checks rely on this one',
-  );
-}
+const SKIPPED_WITHOUT_PROBE =
+  'Skipped without a probe (webhookReplayScenario probe), since an accepted duplicate cannot be told from one applied twice.';
 
-/** `webhook.replay-deduplicated`: the same bytes twice are applied once. */
+export const replayDeduplicatedCheck = defineCheck(import.meta.url, {
+  id: 'webhook.replay-deduplicated',
+  title: 'An exact replay has no second effect',
+  verifies:
+    'The same delivery sent twice, byte for byte, is applied once (the probe counts one side effect) and the duplicate gets a 2xx or 4xx.',
+  failsWhen: `The replay is applied again, the duplicate gets a 5xx, or the probe does not see the event. ${SKIPPED_WITHOUT_PROBE}`,
+  fix: 'Record each event id when it is applied, atomically (a unique key, Redis SET NX), and answer a known id with 2xx without applying it again.',
+  severity: 'blocking',
+  proof: { faults: ['webhook-no-dedupe'] },
+});
+
+export const concurrentDeduplicatedCheck = defineCheck(import.meta.url, {
+  id: 'webhook.concurrent-deduplicated',
+  title: 'Concurrent duplicates have one effect',
+  verifies: `${CONCURRENT_DELIVERIES} identical deliveries sent at once have exactly one side effect, and none gets a 5xx.`,
+  failsWhen: `The duplicates race past the de-duplication and are applied more than once, or some crash. ${SKIPPED_WITHOUT_PROBE}`,
+  fix: 'De-duplicate with an atomic insert-if-absent on the event id (a unique constraint, Redis SET NX) before applying, not a lookup followed by a write.',
+  severity: 'blocking',
+  proof: { faults: ['webhook-no-dedupe'] },
+});
+
+export const retryDeduplicatedCheck = defineCheck(import.meta.url, {
+  id: 'webhook.retry-deduplicated',
+  title: 'A re-signed retry has no second effect',
+  verifies:
+    'A retry as providers send it (the same event id with a new timestamp and signature) has no second side effect.',
+  failsWhen: `The retry is applied again: de-duplication keys on the signature or the whole request instead of the event id. ${SKIPPED_WITHOUT_PROBE} Skipped for schemes that sign no timestamp.`,
+  fix: 'De-duplicate on the event id the provider sends, and keep the ids at least as long as the provider retries (days for Stripe).',
+  severity: 'blocking',
+  proof: { faults: ['webhook-no-dedupe'] },
+});
+
+/** The same bytes twice are applied once. */
 export async function replayDeduplicated(run: WebhookRun, c: CheckContext): Promise<CheckOutcome> {
   if (!run.probe) return noProbe(c);
   const { sender } = run;
@@ -43,7 +68,7 @@ export async function replayDeduplicated(run: WebhookRun, c: CheckContext): Prom
   );
 }
 
-/** `webhook.concurrent-deduplicated`: ten identical deliveries racing are applied once. */
+/** Ten identical deliveries racing are applied once. */
 export async function concurrentDeduplicated(run: WebhookRun, c: CheckContext): Promise<CheckOutcome> {
   if (!run.probe) return noProbe(c);
   const { sender } = run;
@@ -73,7 +98,7 @@ export async function concurrentDeduplicated(run: WebhookRun, c: CheckContext): 
 }
 
 /**
- * `webhook.retry-deduplicated`: providers retry with the same event id but a new timestamp and
+ * Providers retry with the same event id but a new timestamp and
  * signature, so de-duplicating on the signature (or the whole request) is not enough.
  */
 export async function retryDeduplicated(run: WebhookRun, c: CheckContext): Promise<CheckOutcome> {
@@ -81,7 +106,7 @@ export async function retryDeduplicated(run: WebhookRun, c: CheckContext): Promi
   const { sender, scheme, options } = run;
   if (!scheme.timestamped) {
     return c.skip(
-      `the ${scheme.name} scheme signs no timestamp, so a retry is byte for byte a replay (see webhook.replay-deduplicated)`,
+      `the ${scheme.name} scheme signs no timestamp, so a retry is byte for byte a replay (see ${replayDeduplicatedCheck.id})`,
     );
   }
   const event = sender.event();
@@ -141,7 +166,7 @@ function noProbe(c: CheckContext): CheckOutcome {
 
 function firstRefused(c: CheckContext, exchange: HttpExchange): CheckOutcome {
   return c.skip(
-    `the first delivery got ${statusOf(exchange)}, so there is nothing to de-duplicate (see webhook.valid-accepted)`,
+    `the first delivery got ${statusOf(exchange)}, so there is nothing to de-duplicate (see ${validAcceptedCheck.id})`,
     c.evidence(exchange),
   );
 }

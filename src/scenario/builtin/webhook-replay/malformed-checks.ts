@@ -1,10 +1,34 @@
 import type { HttpExchange } from '../../../http/client.ts';
+import { defineCheck } from '../../../run/checks.ts';
 import type { CheckContext, CheckOutcome } from '../../define.ts';
 import type { WebhookRun } from './sender.ts';
 import { answer, statusOf } from './verdicts.ts';
 
+export const malformed4xxCheck = defineCheck(import.meta.url, {
+  id: 'webhook.malformed-4xx',
+  title: 'Malformed signature headers get a 4xx, never a 5xx',
+  verifies: 'Every broken signature header (missing, unparsable, of the wrong length, oversized) gets a 4xx.',
+  failsWhen:
+    'One gets a 5xx or drops the connection (the parser trusted the header’s shape), or a 2xx (it let the delivery through).',
+  fix: 'Parse the signature header defensively: treat anything that does not parse as a failed verification and answer 400.',
+  severity: 'blocking',
+  proof: { faults: ['webhook-500-on-malformed'] },
+});
+
+export const noSignatureEchoCheck = defineCheck(import.meta.url, {
+  id: 'webhook.no-signature-echo',
+  title: 'Refusals never reveal the expected signature',
+  verifies:
+    'No refusal of the run (tampered, wrong secret, stale, malformed…) contains the signature the receiver expected, in hex or base64, nor the signing secret.',
+  failsWhen:
+    'An error answer contains the expected signature or the secret: anyone can have any payload signed by sending it once.',
+  fix: 'Answer a failed verification with a generic message; log the details server-side, never the expected signature.',
+  severity: 'blocking',
+  proof: { faults: ['webhook-echo-signature'] },
+});
+
 /**
- * `webhook.malformed-4xx`: every broken signature header (missing, unparsable, wrong length,
+ * Every broken signature header (missing, unparsable, wrong length,
  * oversized) gets a 4xx. A 5xx means the parser trusted the header's shape; a 2xx means it let
  * the delivery through. All variants carry the same event, so the truncated and extended
  * signatures start with the one that is actually valid for the body.
@@ -43,7 +67,7 @@ export async function malformed4xx({ sender, scheme }: WebhookRun, c: CheckConte
 }
 
 /**
- * `webhook.no-signature-echo`: no refusal in this run (tampered, wrong secret, stale, malformed…)
+ * No refusal in this run (tampered, wrong secret, stale, malformed…)
  * contains the signature the receiver expected, nor the secret: an error that says "expected
  * abc…" signs any payload for the attacker.
  */

@@ -17,7 +17,7 @@ export interface Delivery {
   headers: Record<string, string | undefined>;
 }
 
-/** A refused delivery, kept for `webhook.no-signature-echo`. */
+/** A refused delivery, kept for the check that no refusal echoes the expected signature. */
 export interface Refusal {
   label: string;
   exchange: HttpExchange;

@@ -1,6 +1,30 @@
 import type { HttpExchange } from '../../../http/client.ts';
+import { defineCheck } from '../../../run/checks.ts';
 import type { CheckContext, CheckOutcome } from '../../define.ts';
-import type { Sender } from './sender.ts';
+import type { Sender, WebhookRun } from './sender.ts';
+
+export const validAcceptedCheck = defineCheck(import.meta.url, {
+  id: 'webhook.valid-accepted',
+  title: 'A correctly signed delivery is accepted',
+  verifies:
+    'A delivery signed now with the receiver’s secret, under the provider’s scheme (webhookReplayScenario scheme: Stripe, GitHub, Slack, Standard Webhooks or your own), is accepted with a 2xx.',
+  failsWhen:
+    'A genuine delivery is refused or errors: the secret is decoded or applied differently from the provider, the path is wrong, or verification rejects everything. The other webhook checks rely on this one.',
+  fix: 'Verify with the secret exactly as the provider issues it and the algorithm it documents, over the raw request body; the provider’s own SDK gets this right.',
+  severity: 'blocking',
+  proof: { faults: ['webhook-reject-all'] },
+});
+
+/** The baseline every other webhook check stands on. */
+export async function validAccepted({ sender }: WebhookRun, c: CheckContext): Promise<CheckOutcome> {
+  const delivery = sender.signed('a correctly signed delivery', sender.event());
+  return mustAccept(
+    c,
+    await sender.post(delivery),
+    'a correctly signed delivery (signed now)',
+    'check the path, scheme and secret: the other webhook checks rely on this one',
+  );
+}
 
 export type Answer = 'accepted' | 'refused' | 'crashed';
 
@@ -59,7 +83,7 @@ export function mustAccept(
 /**
  * A delivery that should have been accepted was refused: is it this case, or does the receiver
  * refuse every delivery? A plain, correctly signed control delivery tells; when it is refused too,
- * the check skips (webhook.valid-accepted reports the cause) instead of blaming the wrong thing.
+ * the check skips (the valid-delivery check reports the cause) instead of blaming the wrong thing.
  */
 export async function unlessAllRefused(
   c: CheckContext,
@@ -70,7 +94,7 @@ export async function unlessAllRefused(
   const control = await sender.post(sender.signed('a plain delivery (control)', sender.event()));
   if (answer(control) === 'accepted') return undefined;
   return c.skip(
-    `refused with ${statusOf(exchange)}, but so is a plain, correctly signed delivery (${statusOf(control)}), so this case cannot be judged (see webhook.valid-accepted)`,
+    `refused with ${statusOf(exchange)}, but so is a plain, correctly signed delivery (${statusOf(control)}), so this case cannot be judged (see ${validAcceptedCheck.id})`,
     c.evidence(exchange),
   );
 }
