@@ -1,3 +1,4 @@
+import type { Check } from '../run/checks.ts';
 import type { CheckResult } from '../run/model.ts';
 
 /** When the target went away during a run, and what the stack said about it. */
@@ -14,18 +15,23 @@ export function clock(ms: number): string {
 
 /**
  * After the target was lost, a verdict judged over time (leak, drift, thresholds…) would read the
- * silence as health. What failed on the data gathered before stays a failure; anything else whose id
- * matches `judgedOverTime` is not judged, and says since when it has no samples.
+ * silence as health. What failed on the data gathered before stays a failure; anything else of the
+ * checks `judgedOverTime` is not judged, and says since when it has no samples. (A pattern of ids is
+ * still taken, for engines that do not yet pass their checks.)
  */
 export function unlessDataStopped(
   result: CheckResult,
   stop: DataStop | null,
-  judgedOverTime: RegExp,
+  judgedOverTime: readonly Check[] | RegExp,
 ): CheckResult {
-  if (!stop || result.verdict === 'fail' || !judgedOverTime.test(result.id)) return result;
-  return {
-    ...result,
-    verdict: 'skip',
-    message: `not judged: no samples since ${clock(stop.atMs)}, ${stop.message}. (On the data before: ${result.message})`,
-  };
+  if (!stop || result.verdict === 'fail') return result;
+  const check = judgedOverTime instanceof RegExp ? undefined : judgedOverTime.find((c) => c.id === result.id);
+  if (!check && !(judgedOverTime instanceof RegExp && judgedOverTime.test(result.id))) return result;
+  const message = `not judged: no samples since ${clock(stop.atMs)}, ${stop.message}. (On the data before: ${result.message})`;
+  if (!check) return { ...result, verdict: 'skip', message };
+  return check.result('skip', message, {
+    title: result.title,
+    evidence: result.evidence,
+    durationMs: result.durationMs,
+  });
 }

@@ -7,7 +7,7 @@ import type { CheckResult } from '../../../src/run/model.ts';
 import type { SoakOptions } from '../../../src/soak/define.ts';
 import { resolvePlan } from '../../../src/soak/plan.ts';
 import { ThresholdTracker } from '../../../src/soak/threshold-tracker.ts';
-import { SoakJudge } from '../../../src/soak/verdicts.ts';
+import { SoakJudge } from '../../../src/soak/verdicts/index.ts';
 
 const MiB = 1024 * 1024;
 const WINDOW_MS = 10_000;
