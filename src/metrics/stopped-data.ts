@@ -1,4 +1,4 @@
-import type { Check } from '../run/checks.ts';
+import { type Check, findCheck } from '../run/checks.ts';
 import type { CheckResult } from '../run/model.ts';
 
 /** When the target went away during a run, and what the stack said about it. */
@@ -17,7 +17,8 @@ export function clock(ms: number): string {
  * After the target was lost, a verdict judged over time (leak, drift, thresholds…) would read the
  * silence as health. What failed on the data gathered before stays a failure; anything else of the
  * checks `judgedOverTime` is not judged, and says since when it has no samples. (A pattern of ids is
- * still taken, for engines that do not yet pass their checks.)
+ * still taken from engines that do not pass their checks yet; a matching id is looked up in the
+ * registry.)
  */
 export function unlessDataStopped(
   result: CheckResult,
@@ -25,9 +26,13 @@ export function unlessDataStopped(
   judgedOverTime: readonly Check[] | RegExp,
 ): CheckResult {
   if (!stop || result.verdict === 'fail') return result;
-  const check = judgedOverTime instanceof RegExp ? undefined : judgedOverTime.find((c) => c.id === result.id);
-  if (!check && !(judgedOverTime instanceof RegExp && judgedOverTime.test(result.id))) return result;
+  const judged =
+    judgedOverTime instanceof RegExp
+      ? judgedOverTime.test(result.id)
+      : judgedOverTime.some((c) => c.id === result.id);
+  if (!judged) return result;
   const message = `not judged: no samples since ${clock(stop.atMs)}, ${stop.message}. (On the data before: ${result.message})`;
+  const check = findCheck(result.id);
   if (!check) return { ...result, verdict: 'skip', message };
   return check.result('skip', message, {
     title: result.title,

@@ -47,7 +47,8 @@ const SCOPE = {
 /**
  * Evaluates the run's thresholds: whole-run ones at the end (and, for `abortOnFail`, at each window),
  * window ones (`… over 60s`) on every span of consecutive windows after warm-up as the windows close.
- * Only the last few windows are kept, so memory does not grow with the run.
+ * Only the last few windows are kept, so memory does not grow with the run. Shared by the soak and
+ * load engines and the k6 import, each making its results through its own thresholds check.
  */
 export class ThresholdTracker {
   readonly #specs: readonly ThresholdSpec[];
