@@ -6,7 +6,7 @@ import { resolveSpecFile } from '../openapi/source.ts';
 import type { SuiteRecorder } from '../run/recorder.ts';
 import { loadContractHooks } from './hooks.ts';
 import { planPhases } from './plan.ts';
-import { ContractResults, lintResults, undocumentedBodyLint } from './results.ts';
+import { ContractResults, lintResults, undocumentedBodyLint } from './results/index.ts';
 import { ContractRun } from './run.ts';
 
 /**

@@ -1,7 +1,7 @@
 import type { ApiSpec } from '../openapi/load.ts';
 import { matchOperation, type Operation } from '../openapi/operations.ts';
 import { checkResponse, type ObservedResponse } from '../openapi/response.ts';
-import { opTitle } from './results.ts';
+import { opTitle } from './results/index.ts';
 
 /** Which operation a response answers: an operationId, `METHOD /path/template`, or parts of it. */
 export type OperationSelector = string | { operationId?: string; method?: string; path?: string };

@@ -21,7 +21,7 @@ import {
   serverGauges,
 } from './server-resources.ts';
 import { ThresholdTracker } from './threshold-tracker.ts';
-import { SoakJudge } from './verdicts.ts';
+import { JUDGED_OVER_TIME, SoakJudge } from './verdicts/index.ts';
 import { WorkerPool } from './worker-pool.ts';
 
 /**
@@ -32,7 +32,7 @@ import { WorkerPool } from './worker-pool.ts';
 export const STARVE_ENV = 'SHAKEDOWN_SOAK_STARVE_MS';
 const TICK_MS = 1_000;
 /** Checks judged on a time series: with the target gone, their data stopped. */
-const STOPPED_DATA = /^soak\.(memory-leak|latency-drift|sessions-held|thresholds)$/;
+const STOPPED_DATA = JUDGED_OVER_TIME;
 
 /** The soak engine: sessions in worker threads, windows recorded as they close, verdicts at the end. */
 export const soakEngine: Engine = async (ctx) => {

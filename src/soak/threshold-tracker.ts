@@ -1,7 +1,20 @@
 import { type MergedWindow, type MetricView, WindowSpan } from '../metrics/aggregate.ts';
 import type { ThresholdSpec } from '../metrics/threshold-set.ts';
 import { compare, observe } from '../metrics/thresholds.ts';
-import type { CheckResult } from '../run/model.ts';
+import { type Check, defineCheck, findCheck } from '../run/checks.ts';
+import type { CheckResult, CheckVerdict, Evidence } from '../run/model.ts';
+
+export const soakThresholdsCheck = defineCheck(import.meta.url, {
+  id: 'soak.thresholds',
+  title: 'Soak thresholds hold',
+  verifies:
+    "Every threshold of the soak script's options and of the config holds: over the run (latencies after warm-up, counts over all of it), or in every span after warm-up for a windowed one ('p(99)<900 over 60s').",
+  failsWhen:
+    'A threshold is broken (an abortOnFail one also stops the run early), or a script threshold names a metric the soak does not record, so it cannot hold.',
+  fix: 'Look at the metric around the failing windows in the report and fix what is slow or failing then (a blocked event loop, a stall, a slow dependency); a threshold tighter than the real objective should be set to the real one.',
+  severity: 'blocking',
+  proof: { faults: ['soak-stall'] },
+});
 
 interface SpanResult {
   startMs: number;
@@ -34,7 +47,8 @@ const SCOPE = {
 /**
  * Evaluates the run's thresholds: whole-run ones at the end (and, for `abortOnFail`, at each window),
  * window ones (`… over 60s`) on every span of consecutive windows after warm-up as the windows close.
- * Only the last few windows are kept, so memory does not grow with the run.
+ * Only the last few windows are kept, so memory does not grow with the run. Shared by the soak and
+ * load engines and the k6 import, each making its results through its own thresholds check.
  */
 export class ThresholdTracker {
   readonly #specs: readonly ThresholdSpec[];
@@ -42,17 +56,21 @@ export class ThresholdTracker {
   readonly #ring: MergedWindow[] = [];
   readonly #ringSize: number;
   readonly #windowMs: number;
-  readonly #checkId: string;
+  readonly #check: Check | string;
   readonly #engine: string;
 
+  /**
+   * `check`: the engine's thresholds check (soak's by default), or its id, looked up in the registry
+   * when the results are made.
+   */
   constructor(
     specs: readonly ThresholdSpec[],
     windowMs: number,
-    checkId: 'soak.thresholds' | 'load.thresholds' = 'soak.thresholds',
+    check: Check | string = soakThresholdsCheck,
   ) {
     this.#specs = specs;
-    this.#checkId = checkId;
-    this.#engine = checkId.split('.')[0];
+    this.#check = check;
+    this.#engine = (typeof check === 'string' ? check : check.id).split('.')[0];
     this.#windowMs = windowMs;
     this.#windowStates = specs
       .filter((spec) => spec.expression.overSec !== undefined)
@@ -119,6 +137,13 @@ export class ThresholdTracker {
     });
   }
 
+  #result(verdict: CheckVerdict, title: string, message: string, evidence: Evidence): CheckResult {
+    const check = typeof this.#check === 'string' ? findCheck(this.#check) : this.#check;
+    if (check) return check.result(verdict, message, { title, evidence });
+    // An id no module declared: only until the engine that passes it declares its check.
+    return { id: this.#check as string, title, verdict, message, evidence };
+  }
+
   #evaluateSpan(state: WindowState, windows: MergedWindow[]): boolean {
     const span = new WindowSpan(windows);
     const { expression, metric } = state.spec;
@@ -152,25 +177,23 @@ export class ThresholdTracker {
     };
     if (!observation.ok) {
       const skip = spec.origin === 'config' && !observation.metricKind;
-      return {
-        id: this.#checkId,
+      return this.#result(
+        skip ? 'skip' : 'fail',
         title,
-        verdict: skip ? 'skip' : 'fail',
-        message: skip
+        skip
           ? `${observation.problem} by this ${this.#engine}; the config threshold may be meant for another engine.`
           : `${observation.problem}${SCOPE_NOTE}: the threshold cannot hold. Check the metric name against the ${this.#engine}'s metrics, and the log for failures.`,
-        evidence: { threshold: { ...threshold, observed: null } },
-      };
+        { threshold: { ...threshold, observed: null } },
+      );
     }
     const ok = compare(observation.observed, expression.op, expression.value);
     const scope = SCOPE[observation.metricKind];
-    return {
-      id: this.#checkId,
+    return this.#result(
+      ok ? 'pass' : 'fail',
       title,
-      verdict: ok ? 'pass' : 'fail',
-      message: `${expression.stat} of ${metric} over ${scope} was ${format(observation.observed)}; the threshold ${expression.source} ${ok ? 'holds' : 'is broken'}.`,
-      evidence: { threshold: { ...threshold, observed: observation.observed } },
-    };
+      `${expression.stat} of ${metric} over ${scope} was ${format(observation.observed)}; the threshold ${expression.source} ${ok ? 'holds' : 'is broken'}.`,
+      { threshold: { ...threshold, observed: observation.observed } },
+    );
   }
 
   #windowResult(state: WindowState): CheckResult {
@@ -187,36 +210,32 @@ export class ThresholdTracker {
     };
     const spans = `${state.spanWindows}-window span${state.spanWindows === 1 ? '' : 's'} of ${threshold.window} s`;
     if (state.problem || state.evaluated === 0) {
-      return {
-        id: this.#checkId,
+      return this.#result(
+        'fail',
         title,
-        verdict: 'fail',
-        message:
-          state.problem ??
+        state.problem ??
           `no ${spans} after warm-up had samples of ${metric}: the run is too short for this threshold or the metric name is wrong.`,
-        evidence: { threshold },
-      };
+        { threshold },
+      );
     }
     const ok = state.failureCount === 0;
     if (state.shortRun) {
       const worst = state.worst!;
-      return {
-        id: this.#checkId,
+      return this.#result(
+        ok ? 'pass' : 'fail',
         title,
-        verdict: ok ? 'pass' : 'fail',
-        message: `${expression.stat} of ${metric} was ${format(worst.observed)} over the ${seconds(worst.endMs - worst.startMs)} after warm-up (shorter than one ${threshold.window} s span, so judged as a whole); the threshold ${expression.source} ${ok ? 'holds' : 'is broken'}.`,
-        evidence: { threshold, failedWindows: state.failures, worstWindow: worst },
-      };
+        `${expression.stat} of ${metric} was ${format(worst.observed)} over the ${seconds(worst.endMs - worst.startMs)} after warm-up (shorter than one ${threshold.window} s span, so judged as a whole); the threshold ${expression.source} ${ok ? 'holds' : 'is broken'}.`,
+        { threshold, failedWindows: state.failures, worstWindow: worst },
+      );
     }
-    return {
-      id: this.#checkId,
+    return this.#result(
+      ok ? 'pass' : 'fail',
       title,
-      verdict: ok ? 'pass' : 'fail',
-      message: ok
+      ok
         ? `${expression.stat} of ${metric} held in all ${state.evaluated} ${spans} after warm-up (worst ${format(state.worst!.observed)}).`
         : `${expression.stat} of ${metric} broke ${expression.source} in ${state.failureCount} of ${state.evaluated} ${spans} (worst ${format(state.worst!.observed)} at ${seconds(state.worst!.startMs)}–${seconds(state.worst!.endMs)}).`,
-      evidence: { threshold, failedWindows: state.failures, worstWindow: state.worst },
-    };
+      { threshold, failedWindows: state.failures, worstWindow: state.worst },
+    );
   }
 }
 

@@ -1,13 +1,15 @@
-import { execFile, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { DockerComposeEnvironment, StartedDockerComposeEnvironment } from 'testcontainers';
 import type { ComposeStackConfig } from '../config/schema.ts';
 import { ShakedownError } from '../errors.ts';
 import { importOptional } from '../optional-import.ts';
 import type { Redactor } from '../run/redact.ts';
+import { runBeforeBuild } from './compose/before-build.ts';
+import { markLive, removeProject } from './compose/cleanup.ts';
 import { assertDockerAvailable } from './compose/docker.ts';
-import { writeRunEnvFile } from './compose/env-file.ts';
+import { type RunEnvFile, writeRunEnvFile } from './compose/env-file.ts';
 import { probeReady } from './compose/probe.ts';
 import { ComposeService } from './compose/service.ts';
 import { HostProbeWait } from './compose/wait.ts';
@@ -27,11 +29,19 @@ export interface ComposeStackOptions {
   notify?: (level: 'info' | 'warn', message: string) => void;
 }
 
-// Projects still up, removed by force if the harness exits without stopping them (crash, second Ctrl-C).
-const liveProjects = new Set<string>();
-process.once('exit', () => {
-  for (const project of liveProjects) removeProjectNow(project);
-});
+type Notify = NonNullable<ComposeStackOptions['notify']>;
+
+/** One run's compose project: its name, its generated env file and ports, the services once attached. */
+interface ComposeProject {
+  readonly name: string;
+  /** The compose file, absolute. */
+  readonly file: string;
+  readonly ports: Readonly<Record<string, number>>;
+  readonly envFile: RunEnvFile;
+  /** What the compose file's `${…}` see: stack.env, the env file's path and each service's port. */
+  readonly environment: Readonly<Record<string, string>>;
+  readonly services: ComposeService[];
+}
 
 /**
  * `docker-compose.test.yml` through testcontainers: free loopback ports and a generated env file for
@@ -41,13 +51,7 @@ process.once('exit', () => {
 export async function startComposeStack(options: ComposeStackOptions): Promise<StackHandle> {
   const { config } = options;
   const notify = options.notify ?? (() => {});
-  const file = path.resolve(options.rootDir, config.file);
-  if (!existsSync(file)) {
-    throw new ShakedownError(
-      'SHK_CONFIG_INVALID',
-      `stack.file: the compose file ${file} does not exist. Point stack.file at your compose file (relative to the config file).`,
-    );
-  }
+  const file = resolveComposeFile(options.rootDir, config);
   // Every service uses host networking on loopback, so the Docker host is this machine's 127.0.0.1;
   // left to itself testcontainers looks for a bridge network's gateway, which such a setup may not have.
   process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
@@ -57,73 +61,145 @@ export async function startComposeStack(options: ComposeStackOptions): Promise<S
   );
   const ports = await assignPorts(config);
   await assertDockerAvailable();
-  const projectDir = path.dirname(file);
   if (config.build && config.beforeBuild)
-    await runBeforeBuild(config.beforeBuild, projectDir, config.readyTimeoutMs, notify);
+    await runBeforeBuild(config.beforeBuild, path.dirname(file), config.readyTimeoutMs, notify);
+  const project = newProject(config, file, ports, options.secrets);
+  const compose = waitForServices(
+    buildOrPull(new DockerComposeEnvironment(path.dirname(file), path.basename(file)), project, config),
+    project,
+    config,
+  );
+  const started = await startProject(compose, project, config, options.redactor, notify);
+  const stop = stopper(started, project, config);
+  await attachServices(started, project, options, stop);
+  return composeHandle(project.services, stop);
+}
 
-  const project = `shakedown-${randomUUID().slice(0, 8)}`;
-  const envFile = writeRunEnvFile(options.secrets);
+/** `stack.file`, relative to the config file; it must exist. */
+function resolveComposeFile(rootDir: string, config: ComposeStackConfig): string {
+  const file = path.resolve(rootDir, config.file);
+  if (!existsSync(file)) {
+    throw new ShakedownError(
+      'SHK_CONFIG_INVALID',
+      `stack.file: the compose file ${file} does not exist. Point stack.file at your compose file (relative to the config file).`,
+    );
+  }
+  return file;
+}
+
+/** A fresh project name and env file for this run, and the environment the compose file is read with. */
+function newProject(
+  config: ComposeStackConfig,
+  file: string,
+  ports: Record<string, number>,
+  secrets: Readonly<Record<string, string>>,
+): ComposeProject {
+  const envFile = writeRunEnvFile(secrets);
   const environment: Record<string, string> = { ...config.env, [config.envFileVar]: envFile.path };
   for (const [name, service] of Object.entries(config.services))
     environment[service.portEnv] = String(ports[name]);
-  const compose = new DockerComposeEnvironment(projectDir, path.basename(file))
-    .withProjectName(project)
-    .withEnvironment(environment)
+  return { name: `shakedown-${randomUUID().slice(0, 8)}`, file, ports, envFile, environment, services: [] };
+}
+
+/** The project's images: built from the compose file's `build:` sections with stack.build, else pulled. */
+function buildOrPull(
+  compose: DockerComposeEnvironment,
+  project: ComposeProject,
+  config: ComposeStackConfig,
+): DockerComposeEnvironment {
+  const configured = compose
+    .withProjectName(project.name)
+    .withEnvironment(project.environment)
     .withStartupTimeout(config.readyTimeoutMs);
-  if (config.build) compose.withBuild();
+  return config.build ? configured.withBuild() : configured;
+}
+
+/** `up` returns once every service answers its ready probe from the host (or the TCP port accepts). */
+function waitForServices(
+  compose: DockerComposeEnvironment,
+  project: ComposeProject,
+  config: ComposeStackConfig,
+): DockerComposeEnvironment {
   for (const [name, service] of Object.entries(config.services)) {
-    const url = `${service.readyPath ? 'http' : 'tcp'}://127.0.0.1:${ports[name]}`;
+    const port = project.ports[name];
+    const url = `${service.readyPath ? 'http' : 'tcp'}://127.0.0.1:${port}`;
     compose.withWaitStrategy(
       `${name}-1`,
-      new HostProbeWait(`the ${name} service`, project, () =>
-        probeReady(url, service.readyPath, ports[name]),
-      ),
+      new HostProbeWait(`the ${name} service`, project.name, () => probeReady(url, service.readyPath, port)),
     );
   }
+  return compose;
+}
 
-  liveProjects.add(project);
+/**
+ * Brings the project up. A failed start leaves nothing behind; a Ctrl-C while it starts is held
+ * until `up` returns, then the project is removed.
+ */
+async function startProject(
+  compose: DockerComposeEnvironment,
+  project: ComposeProject,
+  config: ComposeStackConfig,
+  redactor: Redactor,
+  notify: Notify,
+): Promise<StartedDockerComposeEnvironment> {
+  markLive(project.name);
   const interrupted = catchInterrupt();
   notify(
     'info',
-    `starting the compose stack ${project} from ${file}${config.build ? ' (building images)' : ''}`,
+    `starting the compose stack ${project.name} from ${project.file}${config.build ? ' (building images)' : ''}`,
   );
-  let started: Awaited<ReturnType<typeof compose.up>>;
+  let started: StartedDockerComposeEnvironment;
   try {
     started = await compose.up();
   } catch (error) {
-    removeProjectNow(project);
-    liveProjects.delete(project);
-    envFile.remove();
+    removeProject(project.name);
+    project.envFile.remove();
     throw new ShakedownError(
       'SHK_STACK_START',
-      `the compose stack did not start: ${options.redactor.text(conciseError(error))}`,
+      `the compose stack did not start: ${redactor.text(conciseError(error))}`,
       { cause: error },
     );
   } finally {
     interrupted.release();
   }
-
-  const services: ComposeService[] = [];
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    try {
-      await started.down({ removeVolumes: true, timeout: config.stopGraceSec * 1000 });
-    } finally {
-      removeProjectNow(project);
-      liveProjects.delete(project);
-      envFile.remove();
-      await Promise.all(services.map((s) => s.closeLogs()));
-    }
-  };
   if (interrupted.happened) {
-    await stop();
+    await stopper(started, project, config)();
     throw new ShakedownError(
       'SHK_STACK_START',
       'interrupted while the compose stack was starting; it was removed.',
     );
   }
+  return started;
+}
+
+/** Stops and removes the project, its volumes and env file, once, and closes the services' logs. */
+function stopper(
+  started: StartedDockerComposeEnvironment,
+  project: ComposeProject,
+  config: ComposeStackConfig,
+): () => Promise<void> {
+  let stopped = false;
+  return async () => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      await started.down({ removeVolumes: true, timeout: config.stopGraceSec * 1000 });
+    } finally {
+      removeProject(project.name);
+      project.envFile.remove();
+      await Promise.all(project.services.map((s) => s.closeLogs()));
+    }
+  };
+}
+
+/** A handle per configured service; one the compose file does not start is a config error. */
+async function attachServices(
+  started: StartedDockerComposeEnvironment,
+  project: ComposeProject,
+  options: ComposeStackOptions,
+  stop: () => Promise<void>,
+): Promise<void> {
+  const { config } = options;
   for (const [name, service] of Object.entries(config.services)) {
     let containerId: string;
     try {
@@ -132,14 +208,14 @@ export async function startComposeStack(options: ComposeStackOptions): Promise<S
       await stop();
       throw new ShakedownError(
         'SHK_CONFIG_INVALID',
-        `stack.services.${name}: ${file} started no service of that name. Name the services as the compose file does.`,
+        `stack.services.${name}: ${project.file} started no service of that name. Name the services as the compose file does.`,
       );
     }
-    services.push(
+    project.services.push(
       new ComposeService({
         name,
         config: service,
-        port: ports[name],
+        port: project.ports[name],
         containerId,
         redactor: options.redactor,
         logDir: options.logDir,
@@ -148,7 +224,13 @@ export async function startComposeStack(options: ComposeStackOptions): Promise<S
       }),
     );
   }
+}
 
+/**
+ * The stack as the engines see it: the entry service's URL, watched for loss, and per-service
+ * handles; signals, exits and restarts need a service name, as there is no single target process.
+ */
+function composeHandle(services: readonly ComposeService[], stop: () => Promise<void>): StackHandle {
   const entry = services.find((s) => s.role === 'entry') as ComposeService;
   const byName = (service: string | undefined, what: string): ServiceHandle => {
     const found = services.find((s) => s.name === service);
@@ -195,35 +277,6 @@ async function assignPorts(config: ComposeStackConfig): Promise<Record<string, n
   return ports;
 }
 
-/** The host-side build step the images need (the reference target's bundle). */
-function runBeforeBuild(
-  command: readonly string[] | string,
-  cwd: string,
-  timeoutMs: number,
-  notify: NonNullable<ComposeStackOptions['notify']>,
-): Promise<void> {
-  const argv = typeof command === 'string' ? ['/bin/sh', '-c', command] : [...command];
-  if (argv[0] === 'node') argv[0] = process.execPath;
-  notify('info', `before the image build: ${typeof command === 'string' ? command : command.join(' ')}`);
-  return new Promise((resolve, reject) => {
-    execFile(
-      argv[0],
-      argv.slice(1),
-      { cwd, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (!error) return resolve();
-        const output = `${stdout}${stderr}`.trim().split('\n').slice(-20).join('\n');
-        reject(
-          new ShakedownError(
-            'SHK_STACK_START',
-            `stack.beforeBuild (${argv.join(' ')}) failed in ${cwd}: ${error.message}\n${output}`,
-          ),
-        );
-      },
-    );
-  });
-}
-
 /**
  * While the stack starts, Ctrl-C must not kill the harness and leave containers behind: it is noted,
  * and the stack is removed as soon as `up` returns.
@@ -240,26 +293,6 @@ function catchInterrupt(): { readonly happened: boolean; release(): void } {
     process.off('SIGTERM', onSignal);
   };
   return state;
-}
-
-/** Synchronous, for exit handlers: force-removes every container of the project. */
-function removeProjectNow(project: string): void {
-  try {
-    const ids = execFileSync(
-      'docker',
-      ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`],
-      {
-        encoding: 'utf8',
-        timeout: 15_000,
-      },
-    )
-      .split('\n')
-      .filter(Boolean);
-    if (ids.length > 0)
-      execFileSync('docker', ['rm', '-f', '-v', ...ids], { stdio: 'ignore', timeout: 30_000 });
-  } catch {
-    // Docker went away: nothing more can be done from here.
-  }
 }
 
 /** Compose failures come as `{ err }` objects or long Errors; keep what says why. */

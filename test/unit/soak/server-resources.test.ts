@@ -11,7 +11,7 @@ import {
   type ResourceSampler,
   serverGauges,
 } from '../../../src/soak/server-resources.ts';
-import { SoakJudge } from '../../../src/soak/verdicts.ts';
+import { SoakJudge } from '../../../src/soak/verdicts/index.ts';
 import type { ServiceHandle, StackHandle } from '../../../src/stack/types.ts';
 
 const MiB = 1024 * 1024;

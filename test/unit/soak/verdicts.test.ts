@@ -3,11 +3,12 @@ import { configSchema } from '../../../src/config/schema.ts';
 import { MergedWindow, RunTotals } from '../../../src/metrics/aggregate.ts';
 import { Histogram } from '../../../src/metrics/histogram.ts';
 import { compileThresholds } from '../../../src/metrics/threshold-set.ts';
+import { defineCheck } from '../../../src/run/checks.ts';
 import type { CheckResult } from '../../../src/run/model.ts';
 import type { SoakOptions } from '../../../src/soak/define.ts';
 import { resolvePlan } from '../../../src/soak/plan.ts';
-import { ThresholdTracker } from '../../../src/soak/threshold-tracker.ts';
-import { SoakJudge } from '../../../src/soak/verdicts.ts';
+import { soakThresholdsCheck, ThresholdTracker } from '../../../src/soak/threshold-tracker.ts';
+import { SoakJudge } from '../../../src/soak/verdicts/index.ts';
 
 const MiB = 1024 * 1024;
 const WINDOW_MS = 10_000;
@@ -334,5 +335,28 @@ describe('threshold tracker', () => {
     expect(typo.message).toContain('no samples of evnet_rtt_ms were recorded');
     expect(other).toMatchObject({ verdict: 'skip' });
     expect(other.evidence?.threshold).toMatchObject({ metric: 'http_req_duration', observed: null });
+  });
+
+  it("makes its results through the engine's check: soak's by default, or the one given (or its id)", () => {
+    const example = defineCheck(import.meta.url, {
+      id: 'example.thresholds',
+      title: 'Example thresholds hold',
+      verifies: 'Thresholds of an example engine.',
+      failsWhen: 'A threshold is broken.',
+      fix: 'Fix what is slow.',
+      severity: 'blocking',
+      proof: { exempt: 'a unit-test check' },
+    });
+    const specs = compileThresholds({ nope_ms: ['p(95)<1'] }, 'config');
+    const totals = new RunTotals();
+    totals.add(window(0, 5), true);
+    const [soak] = new ThresholdTracker(specs, WINDOW_MS).results(totals, null);
+    expect(soak).toMatchObject({ id: soakThresholdsCheck.id, title: 'nope_ms: p(95)<1', verdict: 'skip' });
+    expect(soak.message).toContain('by this soak;');
+    for (const check of [example, example.id]) {
+      const [result] = new ThresholdTracker(specs, WINDOW_MS, check).results(totals, null);
+      expect(result).toMatchObject({ id: 'example.thresholds', title: 'nope_ms: p(95)<1', verdict: 'skip' });
+      expect(result.message).toContain('by this example;');
+    }
   });
 });
