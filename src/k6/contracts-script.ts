@@ -1,6 +1,11 @@
 import type { AuthConfig } from '../config/schema.ts';
 import { positiveRequests } from '../contract/generate.ts';
 import { toHttpOptions } from '../contract/request.ts';
+import {
+  contentTypeCheck,
+  responseSchemaCheck,
+  statusDocumentedCheck,
+} from '../contract/results/response.ts';
 import { ValuePool } from '../contract/values.ts';
 import type { ApiSpec } from '../openapi/load.ts';
 import { isJsonMediaType } from '../openapi/media-type.ts';
@@ -8,12 +13,11 @@ import { literal, targetPreamble } from './script-parts.ts';
 
 /**
  * The contract engine's checks the script makes, under their ids: `shakedown k6 import` keeps a k6
- * check's name as its id when it is one. (Declared by the contract engine; named here until this
- * module imports its Check objects.)
+ * check's name as its id when it is one.
  */
-const STATUS_DOCUMENTED = 'contract.status-documented';
-const CONTENT_TYPE = 'contract.content-type';
-const RESPONSE_SCHEMA = 'contract.response-schema';
+const STATUS_DOCUMENTED = statusDocumentedCheck.id;
+const CONTENT_TYPE = contentTypeCheck.id;
+const RESPONSE_SCHEMA = responseSchemaCheck.id;
 
 interface ResponseRule {
   /** `200`, `2XX` or `default`. */

@@ -179,7 +179,12 @@ async function recordWindows(
   }
   suite.metrics(totals.snapshot());
   for (const result of tracker.results(totals, null))
-    await suite.check({ ...result, id: thresholdsCheck.id });
+    await suite.check(
+      thresholdsCheck.result(result.verdict, result.message, {
+        title: result.title,
+        evidence: result.evidence,
+      }),
+    );
 }
 
 /** A pod killed mid-run leaves a cut-off last line: its results are partial, so the run cannot pass. */

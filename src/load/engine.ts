@@ -30,9 +30,7 @@ import { LoadWorkerPool } from './worker-pool.ts';
 export const LOAD_STARVE_ENV = 'SHAKEDOWN_LOAD_STARVE_MS';
 const TICK_MS = 1_000;
 /** Checks judged on a time series: with the target gone, their data stopped. */
-const STOPPED_DATA = new RegExp(
-  `^(${[latencyDriftCheck.id, thresholdsCheck.id].join('|').replaceAll('.', '\\.')})$`,
-);
+const STOPPED_DATA = [latencyDriftCheck, thresholdsCheck];
 /** How long the workers get to finish after the timetable ends (in-flight requests, then cut off). */
 const FINISH_TIMEOUT_MS = 15_000;
 
@@ -125,7 +123,7 @@ class LoadRun {
     this.#plan = plan;
     this.#mix = mix;
     this.#spec = spec;
-    this.#thresholds = new ThresholdTracker(thresholds, plan.windowMs, thresholdsCheck.id);
+    this.#thresholds = new ThresholdTracker(thresholds, plan.windowMs, thresholdsCheck);
     this.#judge = new LoadJudge(plan);
     this.#timetable = new Timetable(plan.segments);
   }

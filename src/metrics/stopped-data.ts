@@ -1,4 +1,4 @@
-import { type Check, findCheck } from '../run/checks.ts';
+import type { Check } from '../run/checks.ts';
 import type { CheckResult } from '../run/model.ts';
 
 /** When the target went away during a run, and what the stack said about it. */
@@ -16,24 +16,17 @@ export function clock(ms: number): string {
 /**
  * After the target was lost, a verdict judged over time (leak, drift, thresholds…) would read the
  * silence as health. What failed on the data gathered before stays a failure; anything else of the
- * checks `judgedOverTime` is not judged, and says since when it has no samples. (A pattern of ids is
- * still taken from engines that do not pass their checks yet; a matching id is looked up in the
- * registry.)
+ * checks `judgedOverTime` is not judged, and says since when it has no samples.
  */
 export function unlessDataStopped(
   result: CheckResult,
   stop: DataStop | null,
-  judgedOverTime: readonly Check[] | RegExp,
+  judgedOverTime: readonly Check[],
 ): CheckResult {
   if (!stop || result.verdict === 'fail') return result;
-  const judged =
-    judgedOverTime instanceof RegExp
-      ? judgedOverTime.test(result.id)
-      : judgedOverTime.some((c) => c.id === result.id);
-  if (!judged) return result;
+  const check = judgedOverTime.find((c) => c.id === result.id);
+  if (!check) return result;
   const message = `not judged: no samples since ${clock(stop.atMs)}, ${stop.message}. (On the data before: ${result.message})`;
-  const check = findCheck(result.id);
-  if (!check) return { ...result, verdict: 'skip', message };
   return check.result('skip', message, {
     title: result.title,
     evidence: result.evidence,

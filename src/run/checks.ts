@@ -44,7 +44,7 @@ export interface ResultOptions {
 }
 
 export interface Check<Id extends string = string> extends CheckSpec<Id> {
-  /** The module that declares and judges it, relative to the package (`src/soak/verdicts/leak.ts`). */
+  /** The module that declares and judges it, relative to the package (`src/soak/verdicts/memory-leak.ts`). */
   readonly source: string;
   result(verdict: CheckVerdict, message: string, options?: ResultOptions): CheckResult;
   pass(message: string, evidence?: Evidence): CheckResult;
@@ -56,7 +56,7 @@ export interface Check<Id extends string = string> extends CheckSpec<Id> {
 const ID = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/;
 const registry = new Map<string, Check>();
 
-/** `file:///…/src/soak/verdicts/leak.ts` → `src/soak/verdicts/leak.ts` (or `dist/…` when built). */
+/** `file:///…/src/soak/verdicts/memory-leak.ts` → `src/soak/verdicts/memory-leak.ts` (or `dist/…` when built). */
 function sourceOf(moduleUrl: string): string {
   const path = decodeURIComponent(new URL(moduleUrl).pathname);
   const at = Math.max(path.lastIndexOf('/src/'), path.lastIndexOf('/dist/'));

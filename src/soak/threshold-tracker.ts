@@ -1,7 +1,7 @@
 import { type MergedWindow, type MetricView, WindowSpan } from '../metrics/aggregate.ts';
 import type { ThresholdSpec } from '../metrics/threshold-set.ts';
 import { compare, observe } from '../metrics/thresholds.ts';
-import { type Check, defineCheck, findCheck } from '../run/checks.ts';
+import { type Check, defineCheck } from '../run/checks.ts';
 import type { CheckResult, CheckVerdict, Evidence } from '../run/model.ts';
 
 export const soakThresholdsCheck = defineCheck(import.meta.url, {
@@ -56,21 +56,14 @@ export class ThresholdTracker {
   readonly #ring: MergedWindow[] = [];
   readonly #ringSize: number;
   readonly #windowMs: number;
-  readonly #check: Check | string;
+  readonly #check: Check;
   readonly #engine: string;
 
-  /**
-   * `check`: the engine's thresholds check (soak's by default), or its id, looked up in the registry
-   * when the results are made.
-   */
-  constructor(
-    specs: readonly ThresholdSpec[],
-    windowMs: number,
-    check: Check | string = soakThresholdsCheck,
-  ) {
+  /** `check`: the engine's thresholds check (soak's by default). */
+  constructor(specs: readonly ThresholdSpec[], windowMs: number, check: Check = soakThresholdsCheck) {
     this.#specs = specs;
     this.#check = check;
-    this.#engine = (typeof check === 'string' ? check : check.id).split('.')[0];
+    this.#engine = check.id.split('.')[0];
     this.#windowMs = windowMs;
     this.#windowStates = specs
       .filter((spec) => spec.expression.overSec !== undefined)
@@ -138,10 +131,7 @@ export class ThresholdTracker {
   }
 
   #result(verdict: CheckVerdict, title: string, message: string, evidence: Evidence): CheckResult {
-    const check = typeof this.#check === 'string' ? findCheck(this.#check) : this.#check;
-    if (check) return check.result(verdict, message, { title, evidence });
-    // An id no module declared: only until the engine that passes it declares its check.
-    return { id: this.#check as string, title, verdict, message, evidence };
+    return this.#check.result(verdict, message, { title, evidence });
   }
 
   #evaluateSpan(state: WindowState, windows: MergedWindow[]): boolean {

@@ -44,10 +44,4 @@ describe('unlessDataStopped', () => {
     expect(JUDGED_OVER_TIME).not.toContain(noEventLossCheck);
     expect(unlessDataStopped(loss, stop, JUDGED_OVER_TIME)).toBe(loss);
   });
-
-  it('still takes a pattern of ids', () => {
-    const result = unlessDataStopped(leakPass, stop, /^soak\.memory-leak$/);
-    expect(result).toMatchObject({ id: memoryLeakCheck.id, verdict: 'skip' });
-    expect(unlessDataStopped(leakPass, stop, /^load\./)).toBe(leakPass);
-  });
 });
