@@ -33,6 +33,9 @@ async function post(path: string, body: unknown): Promise<Record<string, string>
   return (await response.json()) as Record<string, string>;
 }
 
+// The same chunk as soak/voice-sessions.soak.ts sends, so both pay for the same bytes on the wire.
+const WORDS = 'hello I would like to move my appointment to next tuesday afternoon please';
+
 let counting = false;
 let acked = 0;
 let replies = 0;
@@ -60,7 +63,7 @@ async function openSession(): Promise<void> {
     const current = seq++;
     socket.emit(
       'transcript',
-      { sessionId: id, seq: current, text: `bench chunk ${current}`, sentAt: Date.now() },
+      { sessionId: id, seq: current, text: `${WORDS} (${current})`, sentAt: Date.now() },
       () => {
         if (counting) acked += 1;
       },

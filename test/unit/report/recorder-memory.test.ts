@@ -68,7 +68,7 @@ async function recordWindows(count: number, reporters: Reporter[] = []) {
 async function windowsRetained(count: number): Promise<number> {
   const refs: WeakRef<object>[] = [];
   const run = await recordWindows(count, [
-    { onInterval: (_suite, interval) => void refs.push(new WeakRef(interval)) },
+    { name: 'weak-refs', onInterval: (_suite, interval) => void refs.push(new WeakRef(interval)) },
   ]);
   expect(refs).toHaveLength(count);
   // WeakRefs keep their targets alive until the current job ends.
