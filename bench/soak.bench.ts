@@ -259,11 +259,14 @@ function report(bare: Bare, soak: Soak): void {
   const heldSessions = steady.reduce((n, i) => n + gauge(i, 'sessions_active_avg'), 0) / steady.length;
   const loopP99Max = Math.max(...steady.map((i) => gauge(i, 'generator_event_loop_p99_ms')));
   const rssSteady = gauge(last, 'generator_rss_bytes');
-  // Marginal memory per session: between the first window (ramp-up under way) and the steady state.
+  // Marginal memory per session: between the first window (ramp-up under way) and the steady state;
+  // meaningless when the first window already held most sessions (a short ramp-up).
   const rampWindow = intervals[0];
+  const rampSessions = gauge(rampWindow, 'sessions_active');
   const marginal =
-    (rssSteady - gauge(rampWindow, 'generator_rss_bytes')) /
-    Math.max(1, heldSessions - gauge(rampWindow, 'sessions_active'));
+    rampSessions < heldSessions / 2
+      ? (rssSteady - gauge(rampWindow, 'generator_rss_bytes')) / (heldSessions - rampSessions)
+      : null;
   const projectedPerCore =
     soakCpuPct > 0 ? Math.floor((heldSessions * 100) / soakCpuPct) : Number.POSITIVE_INFINITY;
   // The memory series from the warm-up's end (minute 2 of a 15-minute run) to the end, for both.
@@ -312,7 +315,7 @@ function report(bare: Bare, soak: Soak): void {
       kib(rssPerSession.bare),
       `${(rssPerSession.shakedown / rssPerSession.bare).toFixed(2)}× (goal ≤ 1.5×)`,
     ],
-    ['RSS per session (marginal)', kib(marginal), '', ''],
+    ['RSS per session (marginal)', marginal === null ? 'n/a (ramp-up in one window)' : kib(marginal), '', ''],
     [
       `RSS from ${warmupSec} s to the end`,
       growthCell(memory.rss.shakedown),
