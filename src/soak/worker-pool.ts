@@ -19,6 +19,12 @@ export interface PoolHandlers {
 }
 
 const READY_TIMEOUT_MS = 60_000;
+/**
+ * The young generation of a worker's heap, capped: left to itself V8 grows it to 48 MiB under the
+ * sessions' steady allocation and keeps it, a step in the generator's RSS that is no leak but reads
+ * like one over a soak. Short-lived garbage (acks, frames) still dies young at this size.
+ */
+const MAX_YOUNG_GENERATION_MB = 12;
 
 /** The soak's worker threads, seen from the main thread: start, ask for windows, stop. */
 export class WorkerPool {
@@ -79,7 +85,11 @@ export class WorkerPool {
   }
 
   #spawn(init: WorkerInit, handlers: PoolHandlers): Promise<void> {
-    const worker = new Worker(WORKER_FILE, { workerData: init, execArgv: WORKER_EXEC_ARGV });
+    const worker = new Worker(WORKER_FILE, {
+      workerData: init,
+      execArgv: WORKER_EXEC_ARGV,
+      resourceLimits: { maxYoungGenerationSizeMb: MAX_YOUNG_GENERATION_MB },
+    });
     const index = this.#workers.push(worker) - 1;
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
