@@ -1,6 +1,7 @@
 /**
  * A soak worker thread: loads the script, plays its share of the session slots, and hands over one
- * window of metrics whenever the main thread asks. It never writes anything itself.
+ * window of metrics whenever the main thread asks. It never writes anything itself, except heap
+ * snapshots when asked for them (HEAP_SNAPSHOT_ENV).
  */
 import { writeHeapSnapshot } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -121,7 +122,8 @@ function live(): LiveStats {
 }
 
 function scheduleHeapSnapshots(epochMs: number): void {
-  for (const sec of (process.env[HEAP_SNAPSHOT_ENV] ?? '').split(',').filter(Boolean).map(Number)) {
+  for (const sec of (process.env[HEAP_SNAPSHOT_ENV] ?? '').split(',').map(Number)) {
+    if (!Number.isFinite(sec) || sec <= 0) continue;
     const write = () => writeHeapSnapshot(`heap-worker${init.workerIndex}-${sec}s.heapsnapshot`);
     setTimeout(write, Math.max(0, epochMs + sec * 1000 - Date.now())).unref();
   }
