@@ -22,8 +22,8 @@ const READY_TIMEOUT_MS = 60_000;
 /**
  * The young generation of a worker's heap, capped (16 MiB of new space): left to itself, V8 in Node 24
  * grows it up to 128 MiB under the sessions' steady allocation and keeps it, steps in the generator's
- * RSS that are no leak but read like one over a soak. Measured in bench/soak.bench.ts: 12 MiB cost
- * CPU in extra promotions, 24 MiB kept RSS flat at the bare client's CPU cost or near it.
+ * RSS that are no leak but read like one over a soak. In bench/soak.bench.ts (15 minutes, 300
+ * sessions) 24 MiB kept RSS flat; 12 MiB did too, but ran at more CPU per event (on a busier machine).
  */
 const MAX_YOUNG_GENERATION_MB = 24;
 
