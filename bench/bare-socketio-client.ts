@@ -5,7 +5,8 @@
  *
  *   BARE_URL=http://127.0.0.1:3000 BARE_TOKEN=<jwt> BARE_SESSIONS=200 node bench/bare-socketio-client.ts
  *
- * Prints one JSON line: acks and replies counted after warm-up, and the process's CPU and RSS then.
+ * Prints one JSON line: acks and replies counted after warm-up, the process's CPU then, and its
+ * memory (RSS, heap used, external, array buffers) sampled every BARE_SAMPLE_SEC from the warm-up's end.
  */
 import { io, type Socket } from 'socket.io-client';
 
@@ -20,6 +21,7 @@ const sessions = Number(env('BARE_SESSIONS', '200'));
 const eventsPerSec = Number(env('BARE_EVENTS_PER_SEC', '2'));
 const warmupSec = Number(env('BARE_WARMUP_SEC', '10'));
 const durationSec = Number(env('BARE_DURATION_SEC', '30'));
+const sampleSec = Number(env('BARE_SAMPLE_SEC', '5'));
 
 async function post(path: string, body: unknown): Promise<Record<string, string>> {
   const response = await fetch(`${url}${path}`, {
@@ -30,6 +32,9 @@ async function post(path: string, body: unknown): Promise<Record<string, string>
   if (!response.ok) throw new Error(`${path} answered ${response.status}`);
   return (await response.json()) as Record<string, string>;
 }
+
+// The same chunk as soak/voice-sessions.soak.ts sends, so both pay for the same bytes on the wire.
+const WORDS = 'hello I would like to move my appointment to next tuesday afternoon please';
 
 let counting = false;
 let acked = 0;
@@ -58,7 +63,7 @@ async function openSession(): Promise<void> {
     const current = seq++;
     socket.emit(
       'transcript',
-      { sessionId: id, seq: current, text: `bench chunk ${current}`, sentAt: Date.now() },
+      { sessionId: id, seq: current, text: `${WORDS} (${current})`, sentAt: Date.now() },
       () => {
         if (counting) acked += 1;
       },
@@ -80,12 +85,21 @@ await new Promise((r) => setTimeout(r, Math.max(0, warmupSec * 1000 - connectedA
 counting = true;
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
+const memory: { atSec: number; rss: number; heapUsed: number; external: number; arrayBuffers: number }[] = [];
+const sample = () => {
+  const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
+  memory.push({ atSec: warmupSec + (performance.now() - t0) / 1000, rss, heapUsed, external, arrayBuffers });
+};
+sample();
+const sampler = setInterval(sample, sampleSec * 1000);
 await new Promise((r) => setTimeout(r, (durationSec - warmupSec) * 1000));
+clearInterval(sampler);
+sample();
 const cpu = process.cpuUsage(cpu0);
 const wallMs = performance.now() - t0;
 counting = false;
 process.stdout.write(
-  `${JSON.stringify({ sessions: sockets.length, acked, replies, cpuMs: (cpu.user + cpu.system) / 1000, wallMs, rssBytes: process.memoryUsage.rss(), connectedAfterMs })}\n`,
+  `${JSON.stringify({ sessions: sockets.length, acked, replies, cpuMs: (cpu.user + cpu.system) / 1000, wallMs, rssBytes: process.memoryUsage.rss(), connectedAfterMs, memory })}\n`,
 );
 for (const timer of timers) clearInterval(timer);
 for (const socket of sockets) socket.close();

@@ -2,11 +2,12 @@
  * What a soak costs the machine running it, against a bare socket.io-client script doing the same
  * emits and acks against the same server at the same time:
  *
- *   - CPU per acked event (whole process, after warm-up), as a ratio to the bare script (goal ≤ 1.5×);
+ *   - CPU per acked event (whole process, after warm-up), as a ratio to the bare script (goal ≤ 1.2×);
  *   - RSS per session (marginal: window growth over session growth) and in total;
  *   - sessions held on one worker with the generator's event-loop p99 (goal < 50 ms), and the
  *     sessions one core could hold at this CPU cost (projected; goal ≥ 2,000 at 2 events/s);
- *   - the generator's RSS growth from the first to the last window after warm-up (goal < 5% over 15 min).
+ *   - the generator's RSS, heap used, external and array buffers from the warm-up's end (minute 2 of a
+ *     15-minute run) to the end, growth and slope in MiB/h, beside the bare script's own (goal < 5%).
  *
  *   node bench/soak.bench.ts                      # 200 sessions, 30 s
  *   BENCH_SESSIONS=2000 BENCH_DURATION_SEC=900 node bench/soak.bench.ts
@@ -15,7 +16,16 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -29,6 +39,15 @@ const durationSec = Number(process.env.BENCH_DURATION_SEC ?? 30);
 const eventsPerSec = Number(process.env.BENCH_EVENTS_PER_SEC ?? 2);
 const warmupSec = Number(process.env.BENCH_WARMUP_SEC ?? Math.min(120, Math.max(10, durationSec / 5)));
 const windowSec = durationSec >= 300 ? 10 : 5;
+// BENCH_HEAP_SNAPSHOT_SEC=180,720: heap snapshots of the soak's worker at those seconds, kept in
+// BENCH_HEAP_SNAPSHOT_DIR (default <tmp>/shakedown-heap) for bench/heap-diff.ts to compare.
+const heapSnapshotSec = process.env.BENCH_HEAP_SNAPSHOT_SEC ?? '';
+const heapSnapshotDir = process.env.BENCH_HEAP_SNAPSHOT_DIR ?? path.join(tmpdir(), 'shakedown-heap');
+// BENCH_CPU_PROF_DIR=dir: CPU profiles of the soak (every thread) and the bare script, for --cpu-prof readers.
+const profArgs = process.env.BENCH_CPU_PROF_DIR
+  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`]
+  : [];
+const loadBefore = readFileSync('/proc/loadavg', 'utf8').trim();
 
 const secrets = {
   JWT_SECRET: randomBytes(32).toString('base64url'),
@@ -81,10 +100,11 @@ interface Bare {
   cpuMs: number;
   wallMs: number;
   rssBytes: number;
+  memory: MemoryPoint[];
 }
 
 async function runBare(url: string, token: string): Promise<Bare> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bench/bare-socketio-client.ts')], {
+  const child = spawn(process.execPath, [...profArgs, path.join(ROOT, 'bench/bare-socketio-client.ts')], {
     env: {
       ...process.env,
       BARE_URL: url,
@@ -93,6 +113,7 @@ async function runBare(url: string, token: string): Promise<Bare> {
       BARE_EVENTS_PER_SEC: String(eventsPerSec),
       BARE_WARMUP_SEC: String(warmupSec),
       BARE_DURATION_SEC: String(durationSec),
+      BARE_SAMPLE_SEC: String(windowSec),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -138,9 +159,10 @@ export default defineConfig({
   );
   const child = spawn(
     process.execPath,
-    [path.join(ROOT, 'bin/shakedown.js'), 'soak', '--quiet', '--target', url],
+    [...profArgs, path.join(ROOT, 'bin/shakedown.js'), 'soak', '--quiet', '--target', url],
     {
       cwd: dir,
+      env: { ...process.env, SHAKEDOWN_SOAK_HEAP_SNAPSHOT_SEC: heapSnapshotSec },
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   );
@@ -162,6 +184,11 @@ export default defineConfig({
   }
   await exited;
   const summary = JSON.parse(readFileSync(path.join(runDir(), 'summary.json'), 'utf8')) as RunSummary;
+  if (heapSnapshotSec) {
+    mkdirSync(heapSnapshotDir, { recursive: true });
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot')))
+      renameSync(path.join(dir, file), path.join(heapSnapshotDir, file));
+  }
   rmSync(dir, { recursive: true, force: true });
   const steady = summary.suites[0].intervals.filter(
     (i) => i.startMs >= warmupSec * 1000 && i.endMs <= durationSec * 1000,
@@ -191,11 +218,40 @@ function processCpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) / 100) * 1000;
 }
 
+interface MemoryPoint {
+  atSec: number;
+  rss: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+/** Growth from the first to the last point, and the least-squares slope (so a longer run can be projected). */
+function growth(points: readonly MemoryPoint[], key: keyof Omit<MemoryPoint, 'atSec'>) {
+  const first = points[0][key];
+  const last = points.at(-1)![key];
+  const n = points.length;
+  const meanX = points.reduce((a, p) => a + p.atSec, 0) / n;
+  const meanY = points.reduce((a, p) => a + p[key], 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (const p of points) {
+    sxy += (p.atSec - meanX) * (p[key] - meanY);
+    sxx += (p.atSec - meanX) ** 2;
+  }
+  const bytesPerSec = sxx > 0 ? sxy / sxx : 0;
+  return {
+    firstBytes: first,
+    lastBytes: last,
+    growthPct: ((last - first) / first) * 100,
+    slopeMiBPerHour: (bytesPerSec * 3600) / 1024 ** 2,
+  };
+}
+
 function report(bare: Bare, soak: Soak): void {
   const intervals = soak.summary.suites[0].intervals;
   const steady = intervals.filter((i) => i.startMs >= warmupSec * 1000 && i.endMs <= durationSec * 1000);
   const gauge = (i: (typeof intervals)[number], name: string) => i.metrics.gauges[name] ?? 0;
-  const first = steady[0];
   const last = steady.at(-1)!;
   const soakUsPerEvent = (soak.cpuMs * 1000) / Math.max(1, soak.acked);
   const bareUsPerEvent = (bare.cpuMs * 1000) / Math.max(1, bare.acked);
@@ -203,18 +259,46 @@ function report(bare: Bare, soak: Soak): void {
   const heldSessions = steady.reduce((n, i) => n + gauge(i, 'sessions_active_avg'), 0) / steady.length;
   const loopP99Max = Math.max(...steady.map((i) => gauge(i, 'generator_event_loop_p99_ms')));
   const rssSteady = gauge(last, 'generator_rss_bytes');
-  // Marginal memory per session: between the first window (ramp-up under way) and the steady state.
+  // Marginal memory per session: between the first window (ramp-up under way) and the steady state;
+  // meaningless when the first window already held most sessions (a short ramp-up).
   const rampWindow = intervals[0];
+  const rampSessions = gauge(rampWindow, 'sessions_active');
   const marginal =
-    (rssSteady - gauge(rampWindow, 'generator_rss_bytes')) /
-    Math.max(1, heldSessions - gauge(rampWindow, 'sessions_active'));
-  const rssGrowthPct =
-    ((rssSteady - gauge(first, 'generator_rss_bytes')) / gauge(first, 'generator_rss_bytes')) * 100;
+    rampSessions < heldSessions / 2
+      ? (rssSteady - gauge(rampWindow, 'generator_rss_bytes')) / (heldSessions - rampSessions)
+      : null;
   const projectedPerCore =
     soakCpuPct > 0 ? Math.floor((heldSessions * 100) / soakCpuPct) : Number.POSITIVE_INFINITY;
+  // The memory series from the warm-up's end (minute 2 of a 15-minute run) to the end, for both.
+  const soakMemory: MemoryPoint[] = [
+    { ...memoryAt(steady[0], 'start'), atSec: steady[0].startMs / 1000 },
+    ...steady.map((i) => ({ ...memoryAt(i, 'end'), atSec: i.endMs / 1000 })),
+  ].filter((p) => p.rss > 0);
+  function memoryAt(i: (typeof intervals)[number], at: 'start' | 'end'): MemoryPoint {
+    // Gauges are read when a window closes: a window's start is the one before it's end.
+    const source = at === 'end' ? i : intervals[intervals.indexOf(i) - 1];
+    if (!source) return { atSec: 0, rss: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+    return {
+      atSec: 0,
+      rss: gauge(source, 'generator_rss_bytes'),
+      heapUsed: gauge(source, 'generator_heap_used_bytes'),
+      external: gauge(source, 'generator_external_bytes'),
+      arrayBuffers: gauge(source, 'generator_array_buffers_bytes'),
+    };
+  }
+  const keys = ['rss', 'heapUsed', 'external', 'arrayBuffers'] as const;
+  const memory = Object.fromEntries(
+    keys.map((k) => [k, { shakedown: growth(soakMemory, k), bare: growth(bare.memory, k) }]),
+  ) as Record<
+    (typeof keys)[number],
+    { shakedown: ReturnType<typeof growth>; bare: ReturnType<typeof growth> }
+  >;
+  const rssPerSession = { shakedown: rssSteady / heldSessions, bare: bare.rssBytes / bare.sessions };
 
   const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
-  const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+  const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  const growthCell = (g: ReturnType<typeof growth>) =>
+    `${mib(g.firstBytes)} → ${mib(g.lastBytes)} (${g.growthPct >= 0 ? '+' : ''}${g.growthPct.toFixed(1)}%, ${g.slopeMiBPerHour.toFixed(1)} MiB/h)`;
   const rows: [string, string, string, string][] = [
     ['', 'shakedown soak', 'bare socket.io-client', 'ratio'],
     ['acked events after warm-up', String(soak.acked), String(bare.acked), ''],
@@ -222,45 +306,58 @@ function report(bare: Bare, soak: Soak): void {
       'CPU per acked event',
       `${soakUsPerEvent.toFixed(1)} µs`,
       `${bareUsPerEvent.toFixed(1)} µs`,
-      `${(soakUsPerEvent / bareUsPerEvent).toFixed(2)}× (goal ≤ 1.5×)`,
+      `${(soakUsPerEvent / bareUsPerEvent).toFixed(2)}× (goal ≤ 1.2×)`,
     ],
     ['RSS total', mib(rssSteady), mib(bare.rssBytes), (rssSteady / bare.rssBytes).toFixed(2)],
     [
       'RSS per session (total / sessions)',
-      kib(rssSteady / heldSessions),
-      kib(bare.rssBytes / bare.sessions),
-      '',
+      kib(rssPerSession.shakedown),
+      kib(rssPerSession.bare),
+      `${(rssPerSession.shakedown / rssPerSession.bare).toFixed(2)}× (goal ≤ 1.5×)`,
     ],
-    ['RSS per session (marginal)', kib(marginal), '', ''],
+    ['RSS per session (marginal)', marginal === null ? 'n/a (ramp-up in one window)' : kib(marginal), '', ''],
+    [
+      `RSS from ${warmupSec} s to the end`,
+      growthCell(memory.rss.shakedown),
+      growthCell(memory.rss.bare),
+      'goal < 5%',
+    ],
+    ['heap used', growthCell(memory.heapUsed.shakedown), growthCell(memory.heapUsed.bare), ''],
+    ['external', growthCell(memory.external.shakedown), growthCell(memory.external.bare), ''],
+    ['array buffers', growthCell(memory.arrayBuffers.shakedown), growthCell(memory.arrayBuffers.bare), ''],
   ];
   const width = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   for (const row of rows) process.stdout.write(`${row.map((cell, c) => cell.padEnd(width[c])).join('  ')}\n`);
   process.stdout.write(
-    `\nsessions held on 1 worker: ${heldSessions.toFixed(0)} of ${sessions} at ${eventsPerSec} ev/s, generator event-loop p99 max ${loopP99Max.toFixed(1)} ms (goal < 50), process CPU ${soakCpuPct.toFixed(0)}% of a core → ~${projectedPerCore} sessions per core projected (goal ≥ 2,000)\n`,
+    `\nsessions held on 1 worker: ${heldSessions.toFixed(0)} of ${sessions} at ${eventsPerSec} ev/s, generator event-loop p99 max ${loopP99Max.toFixed(1)} ms (goal < 50), process CPU ${soakCpuPct.toFixed(0)}% of a core → ~${projectedPerCore} sessions per core projected (BENCH_MODE=scale measures it)\n`,
   );
-  process.stdout.write(
-    `generator RSS ${mib(gauge(first, 'generator_rss_bytes'))} → ${mib(rssSteady)} from ${first.startMs / 1000} s to ${last.endMs / 1000} s: ${rssGrowthPct.toFixed(1)}% (goal < 5% from minute 2 to 15 in a 15-minute run)\n`,
-  );
-  process.stdout.write(
-    `${JSON.stringify({
-      bench: 'soak.generator-cost',
-      sessions,
-      eventsPerSec,
-      durationSec,
-      cpuPerAckedEventUs: {
-        shakedown: soakUsPerEvent,
-        bare: bareUsPerEvent,
-        ratio: soakUsPerEvent / bareUsPerEvent,
-      },
-      rssPerSessionBytes: {
-        shakedownTotal: rssSteady / heldSessions,
-        shakedownMarginal: marginal,
-        bareTotal: bare.rssBytes / bare.sessions,
-      },
-      heldSessions,
-      generatorEventLoopP99MaxMs: loopP99Max,
-      projectedSessionsPerCore: projectedPerCore,
-      generatorRssGrowthPct: rssGrowthPct,
-    })}\n`,
-  );
+  const result = {
+    bench: 'soak.generator-cost',
+    sessions,
+    eventsPerSec,
+    durationSec,
+    warmupSec,
+    loadAverage: { before: loadBefore, after: readFileSync('/proc/loadavg', 'utf8').trim() },
+    cpuPerAckedEventUs: {
+      shakedown: soakUsPerEvent,
+      bare: bareUsPerEvent,
+      ratio: soakUsPerEvent / bareUsPerEvent,
+    },
+    rssPerSessionBytes: {
+      shakedownTotal: rssPerSession.shakedown,
+      shakedownMarginal: marginal,
+      bareTotal: rssPerSession.bare,
+      ratio: rssPerSession.shakedown / rssPerSession.bare,
+    },
+    memoryAfterWarmup: memory,
+    heldSessions,
+    generatorEventLoopP99MaxMs: loopP99Max,
+    projectedSessionsPerCore: projectedPerCore,
+    generatorRssGrowthPct: memory.rss.shakedown.growthPct,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  if (process.env.BENCH_WRITE_RESULT) {
+    mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
+    writeFileSync(path.join(ROOT, 'bench/results/soak.json'), `${JSON.stringify(result, null, 2)}\n`);
+  }
 }

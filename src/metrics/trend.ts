@@ -130,6 +130,30 @@ export const RISING_Z = 1.645;
  * random, and a comparison of two single windows mistakes a spike for a trend (or hides one).
  */
 export function monotonicTrend(values: readonly number[]): MonotonicTrend {
+  if (values.length <= MAX_TREND_POINTS) return pairwiseTrend(values);
+  // Both statistics look at every pair: a 2-hour soak of 1 s windows would hold 26 million slopes.
+  // Past the bound the series is judged as the medians of consecutive groups (which also damps the
+  // autocorrelation of neighbouring windows), and the line is scaled back to single steps.
+  const size = Math.ceil(values.length / MAX_TREND_POINTS);
+  const groups: number[] = [];
+  for (let i = 0; i < values.length; i += size) groups.push(median(values.slice(i, i + size)));
+  const grouped = pairwiseTrend(groups);
+  const slopePerStep = grouped.slopePerStep / size;
+  // A group's median stands at its middle step.
+  const fittedFirst = grouped.fittedFirst - (slopePerStep * (size - 1)) / 2;
+  return {
+    ...grouped,
+    n: values.length,
+    slopePerStep,
+    fittedFirst,
+    fittedLast: fittedFirst + slopePerStep * (values.length - 1),
+  };
+}
+
+/** Series longer than this are judged on medians of consecutive groups (about 180,000 pairs at most). */
+export const MAX_TREND_POINTS = 600;
+
+function pairwiseTrend(values: readonly number[]): MonotonicTrend {
   const n = values.length;
   let s = 0;
   const slopes: number[] = [];

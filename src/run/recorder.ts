@@ -5,13 +5,14 @@ import type {
   RunEvent,
   RunSummary,
   SuiteKind,
+  SuiteSummary,
   TargetInfo,
   TargetLost,
 } from './model.ts';
 import type { Redactor } from './redact.ts';
 import type { Progress, Reporter } from './reporter.ts';
 import { ReporterMultiplexer } from './reporter.ts';
-import { EventLog } from './run-dir.ts';
+import { EventLog, readEvents } from './run-dir.ts';
 import { buildSummary } from './summary.ts';
 
 export interface RecorderOptions {
@@ -28,13 +29,14 @@ export interface RecorderOptions {
 /**
  * The one way engines report what they observe: every call becomes an event appended to
  * `events.ndjson` (redacted) and is then handed to the reporters. Engines never format output.
+ * Events are not kept in memory: a 2-hour soak's windows live in the file, and the summary is built
+ * from it (at a suite's end and the run's), exactly as `shakedown report <runDir>` rebuilds it.
  */
 export class RunRecorder {
   readonly runId: string;
   readonly runDir: string;
   readonly redactor: Redactor;
   readonly #log: EventLog;
-  readonly #events: RunEvent[] = [];
   readonly #reporters: ReporterMultiplexer;
   readonly #options: RecorderOptions;
   #finished: RunSummary | null = null;
@@ -96,7 +98,7 @@ export class RunRecorder {
     if (this.#finished) return this.#finished;
     this.#record({ type: 'run-end', at: now(), ...options });
     this.#log.close();
-    const summary = buildSummary(this.#events);
+    const summary = this.#summary();
     this.#finished = summary;
     await this.#reporters.emit('onRunEnd', summary, this.runDir);
     return summary;
@@ -130,7 +132,7 @@ export class RunRecorder {
       durationMs,
       ...(error ? { error: this.redactor.text(error) } : {}),
     });
-    const summary = buildSummary(this.#events).suites.find((s) => s.name === suite);
+    const summary: SuiteSummary | undefined = this.#summary().suites.find((s) => s.name === suite);
     if (summary) await this.#reporters.emit('onSuiteEnd', summary);
   }
 
@@ -143,9 +145,11 @@ export class RunRecorder {
   }
 
   #record(event: RunEvent): RunEvent {
-    const safe = this.#log.append(event);
-    this.#events.push(safe);
-    return safe;
+    return this.#log.append(event);
+  }
+
+  #summary(): RunSummary {
+    return buildSummary(readEvents(this.runDir).events);
   }
 }
 

@@ -9,6 +9,7 @@ import { clock, unlessDataStopped } from '../metrics/stopped-data.ts';
 import { compileThresholds, mergeThresholds, type ThresholdSpec } from '../metrics/threshold-set.ts';
 import type { TargetLost } from '../run/model.ts';
 import type { SuiteRecorder } from '../run/recorder.ts';
+import { threadMemoryGauges } from './generator-monitor.ts';
 import { usableLoopbackSources } from './loopback-sources.ts';
 import { resolvePlan, type SoakPlan } from './plan.ts';
 import { combineLive, statusLine } from './progress.ts';
@@ -199,6 +200,9 @@ class SoakRun {
     );
     this.#addServerGauges(window);
     window.gauges.set('generator_rss_bytes', process.memoryUsage.rss());
+    // The workers' isolates were summed by the merge; the main thread's (recorder, verdicts) adds to them.
+    for (const [name, bytes] of Object.entries(threadMemoryGauges()))
+      window.gauges.set(name, (window.gauges.get(name) ?? 0) + bytes);
     const phase = this.#judge.phase(startMs, endMs, drain);
     this.#totals.add(window, phase.afterWarmup);
     this.#judge.addWindow(window, phase);

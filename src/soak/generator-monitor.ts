@@ -42,6 +42,23 @@ export class GeneratorMonitor {
   }
 }
 
+/** This thread's V8 heap in use and its off-heap buffers; names as the report's generator gauges. */
+export function threadMemoryGauges(): Record<(typeof THREAD_MEMORY_GAUGES)[number], number> {
+  const { heapUsed, external, arrayBuffers } = process.memoryUsage();
+  return {
+    generator_heap_used_bytes: heapUsed,
+    generator_external_bytes: external,
+    generator_array_buffers_bytes: arrayBuffers,
+  };
+}
+
+/** Per-thread memory gauges: each worker reports its own isolate's, the engine adds the main thread's. */
+export const THREAD_MEMORY_GAUGES = [
+  'generator_heap_used_bytes',
+  'generator_external_bytes',
+  'generator_array_buffers_bytes',
+] as const;
+
 /**
  * Self-test hook: busy-loops `ms` at a time with 10–50% of `ms` free in between (randomised, so the
  * stalls do not phase-lock with the sessions' send schedule), starving the thread's event loop.

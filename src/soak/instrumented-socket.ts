@@ -1,6 +1,7 @@
 import type { Socket } from 'socket.io-client';
 import type { MetricSet } from '../metrics/metric-set.ts';
 import type { AckResult, EmitOptions, ExpectOptions, SoakSocket } from './define.ts';
+import { SeqWindow } from './seq-window.ts';
 
 interface PendingAck {
   seq: number | undefined;
@@ -17,14 +18,6 @@ interface Waiter {
   deadline: number;
   resolve(payload: unknown): void;
 }
-
-/** Sequence bookkeeping for one pushed event: which seqs arrived, and the highest so far. */
-interface SeqTrack {
-  seen: Set<number>;
-  max: number;
-}
-
-const SEQ_MEMORY = 4096;
 
 export interface SocketHost {
   readonly metrics: MetricSet;
@@ -44,7 +37,7 @@ export class InstrumentedSocket implements SoakSocket {
   readonly #host: SocketHost;
   readonly #pending = new Set<PendingAck>();
   readonly #waiters = new Map<string, Waiter[]>();
-  readonly #seqTracks = new Map<string, SeqTrack>();
+  readonly #seqTracks = new Map<string, SeqWindow>();
   readonly #drainers: (() => void)[] = [];
   #maxAckedSeq = -1;
   #expectingDisconnect = false;
@@ -122,7 +115,7 @@ export class InstrumentedSocket implements SoakSocket {
       this.raw.on(event, (payload: unknown) => this.#onEvent(event, payload));
     }
     if (match && typeof match === 'object' && typeof match.seq === 'number' && !this.#seqTracks.has(event)) {
-      this.#seqTracks.set(event, { seen: new Set(), max: -1 });
+      this.#seqTracks.set(event, new SeqWindow());
     }
     const waiters = list;
     return new Promise<T | undefined>((resolve) => {
@@ -225,16 +218,12 @@ export class InstrumentedSocket implements SoakSocket {
     const track = this.#seqTracks.get(event);
     const seq = (payload as { seq?: unknown } | null)?.seq;
     if (track && typeof seq === 'number') {
-      if (track.seen.has(seq)) {
+      const arrival = track.record(seq);
+      if (arrival === 'duplicate') {
         metrics.add('events_duplicated');
         return;
       }
-      track.seen.add(seq);
-      if (seq < track.max) metrics.add('events_out_of_order');
-      else track.max = seq;
-      if (track.seen.size > SEQ_MEMORY) {
-        for (const old of track.seen) if (old < track.max - SEQ_MEMORY / 2) track.seen.delete(old);
-      }
+      if (arrival === 'out-of-order') metrics.add('events_out_of_order');
     }
     const waiters = this.#waiters.get(event) ?? [];
     const index = waiters.findIndex((waiter) => waiter.match(payload));

@@ -1,4 +1,5 @@
 import type { RawWindow } from '../metrics/metric-set.ts';
+import { THREAD_MEMORY_GAUGES } from './generator-monitor.ts';
 import type { SoakPlan } from './plan.ts';
 
 /** What a worker thread is started with (its workerData). */
@@ -45,4 +46,8 @@ export type FromWorker =
   | { type: 'stopped' };
 
 /** Gauges that add up across workers; every other gauge takes the maximum. */
-export const SUMMED_GAUGES: ReadonlySet<string> = new Set(['sessions_active', 'sessions_active_avg']);
+export const SUMMED_GAUGES: ReadonlySet<string> = new Set([
+  'sessions_active',
+  'sessions_active_avg',
+  ...THREAD_MEMORY_GAUGES,
+]);

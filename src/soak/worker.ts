@@ -1,13 +1,15 @@
 /**
  * A soak worker thread: loads the script, plays its share of the session slots, and hands over one
- * window of metrics whenever the main thread asks. It never writes anything itself.
+ * window of metrics whenever the main thread asks. It never writes anything itself, except heap
+ * snapshots when asked for them (HEAP_SNAPSHOT_ENV).
  */
+import { writeHeapSnapshot } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AuthProvider } from '../http/auth.ts';
 import { HttpClient } from '../http/client.ts';
 import { MetricSet } from '../metrics/metric-set.ts';
 import { Redactor } from '../run/redact.ts';
-import { GeneratorMonitor, starve } from './generator-monitor.ts';
+import { GeneratorMonitor, starve, threadMemoryGauges } from './generator-monitor.ts';
 import type { FromWorker, LiveStats, ToWorker, WorkerInit } from './protocol.ts';
 import { loadSoakScript } from './script.ts';
 import { SessionRuntime } from './session-runtime.ts';
@@ -16,6 +18,11 @@ const port = parentPort!;
 const init = workerData as WorkerInit;
 const post = (message: FromWorker) => port.postMessage(message);
 
+/**
+ * Diagnostic hook for bench/soak.bench.ts: `SHAKEDOWN_SOAK_HEAP_SNAPSHOT_SEC=180,720` writes a heap
+ * snapshot of each worker at those seconds of the run into the working directory, to compare what grew.
+ */
+export const HEAP_SNAPSHOT_ENV = 'SHAKEDOWN_SOAK_HEAP_SNAPSHOT_SEC';
 const LIVE_EVERY_MS = 1_000;
 const DISTINCT_ERRORS_LOGGED = 20;
 // Voice tokens are minted by the target during the run; any JWT in a message is redacted by shape.
@@ -61,6 +68,7 @@ port.on('message', (message: ToWorker) => {
       runtime.start(message.epochMs - performance.timeOrigin);
       liveTimer = setInterval(() => post({ type: 'live', live: live() }), LIVE_EVERY_MS);
       if (init.starveMs > 0) starving = starve(init.starveMs);
+      scheduleHeapSnapshots(message.epochMs);
       break;
     case 'window':
       post({ type: 'window', id: message.id, raw: takeWindow() });
@@ -88,6 +96,7 @@ function takeWindow() {
   metrics.gauge('generator_cpu_pct', generator.cpuPct);
   metrics.gauge('generator_event_loop_p99_ms', generator.eventLoopP99Ms);
   metrics.gauge('generator_event_loop_max_ms', generator.eventLoopMaxMs);
+  for (const [name, bytes] of Object.entries(threadMemoryGauges())) metrics.gauge(name, bytes);
   const rtt = metrics.histogram('event_rtt_ms');
   if (rtt.count > 0) Object.assign(lastLatency, { p95Ms: rtt.percentile(95), p99Ms: rtt.percentile(99) });
   lastLatency.cpuPct = generator.cpuPct;
@@ -110,6 +119,14 @@ function live(): LiveStats {
     p99Ms: fresh ? rtt.percentile(99) : lastLatency.p99Ms,
     cpuPct: lastLatency.cpuPct,
   };
+}
+
+function scheduleHeapSnapshots(epochMs: number): void {
+  for (const sec of (process.env[HEAP_SNAPSHOT_ENV] ?? '').split(',').map(Number)) {
+    if (!Number.isFinite(sec) || sec <= 0) continue;
+    const write = () => writeHeapSnapshot(`heap-worker${init.workerIndex}-${sec}s.heapsnapshot`);
+    setTimeout(write, Math.max(0, epochMs + sec * 1000 - Date.now())).unref();
+  }
 }
 
 /** Logs each kind of error once: ids and numbers are ignored when comparing, so a 429 is one line, not hundreds. */

@@ -2,6 +2,7 @@
 import type { CheckResult, HistogramSummary, IntervalRecord, SuiteSummary } from '../../run/model.ts';
 import { formatValue, unitOf } from '../baseline/format.ts';
 import { distributionOf } from './distribution.ts';
+import { chartWindows } from './downsample.ts';
 
 /** One chart as the page's script draws it (embedded as JSON) and as its text summary reads. */
 export interface ChartSpec {
@@ -71,7 +72,7 @@ const STAT_OF: Record<string, keyof HistogramSummary> = {
  */
 export function suiteCharts(suite: SuiteSummary, idPrefix: string): ChartSpec[] {
   const thresholds = thresholdChecks(suite.checks);
-  const windows = suite.intervals;
+  const windows = chartWindows(suite.intervals);
   const charts: Omit<ChartSpec, 'id'>[] = [];
   if (windows.length > 0) {
     const x = windows.map((w) => round(w.endMs / 1000));
