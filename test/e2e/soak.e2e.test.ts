@@ -336,14 +336,17 @@ describe('soak engine on the reference target', () => {
     expect(await listening(target.port)).toBe(true);
     child.kill('SIGKILL');
     await done;
-    // The watchdog kills the target's process group (and the private redis-server) on its own.
+    // The watchdogs kill the target's process group and the private redis-server's on their own,
+    // each independently: both must be gone within 5 s.
+    const redisGone = () => !target.redisPid || !isProcessAlive(target.redisPid);
     const gone = await waitFor(
       async () => !isProcessAlive(target.pid) && !groupAlive(target.pid) && !(await listening(target.port)),
       5_000,
     );
-    if (!gone) killOrphanedTarget(runDir());
+    const redisDead = await waitFor(async () => redisGone(), 5_000);
+    if (!gone || !redisDead) killOrphanedTarget(runDir());
     expect(gone, 'the target and its group are gone within 5 s of the SIGKILL').toBe(true);
-    expect(target.redisPid && isProcessAlive(target.redisPid)).toBeFalsy();
+    expect(redisDead, 'the private redis-server is gone within 5 s of the SIGKILL').toBe(true);
 
     const report = await runCli(['report', runDir()], { cwd: dir, timeoutMs: 30_000 });
     expect(report.stdout).toContain('incomplete');
