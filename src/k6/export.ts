@@ -21,7 +21,7 @@ import { metricBase } from './script-parts.ts';
 import { soakScript } from './soak-script.ts';
 import { compileValidators } from './validators.ts';
 
-/** The soak script's stem: a quoted `soak.<x>` would read as a check id to test/unit/faults-coverage.test.ts. */
+/** The soak script's stem: a quoted `soak.<x>` would read as a check id to test/unit/check-registry.test.ts. */
 const SOAK = 'soak';
 
 export interface ExportOptions {
