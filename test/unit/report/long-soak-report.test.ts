@@ -6,8 +6,7 @@ import { Histogram } from '../../../src/metrics/histogram.ts';
 import { MAX_CHART_POINTS } from '../../../src/report/html/downsample.ts';
 import { htmlReporter } from '../../../src/report/html/reporter.ts';
 import { jsonReporter } from '../../../src/report/reporters/json.ts';
-import { RunRecorder } from '../../../src/run/recorder.ts';
-import { Redactor } from '../../../src/run/redact.ts';
+import { testRecorder } from '../../helpers/recorder.ts';
 
 /**
  * A nightly 2-hour soak of 1 s windows (7,200 windows), synthesised through the recorder and the json
@@ -28,16 +27,7 @@ function histograms(): Histogram[] {
 
 describe('a 2-hour soak report', () => {
   it('keeps every window in events.ndjson and summary.json, and a bounded HTML report', async () => {
-    const run = new RunRecorder({
-      runId: 'long-soak',
-      runDir,
-      command: 'soak',
-      profile: 'full',
-      shakedownVersion: '0.0.0-test',
-      target: { baseUrl: 'http://127.0.0.1:1', stack: 'url' },
-      redactor: new Redactor(),
-      reporters: [jsonReporter(), htmlReporter()],
-    });
+    const run = testRecorder(runDir, { reporters: [jsonReporter(), htmlReporter()] });
     await run.start();
     const suite = await run.suite('voice-sessions', 'soak');
     const pool = histograms();

@@ -7,9 +7,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Histogram } from '../../../src/metrics/histogram.ts';
 import type { IntervalRecord, RunSummary } from '../../../src/run/model.ts';
 import { rebuildReport } from '../../../src/run/rebuild.ts';
-import { RunRecorder } from '../../../src/run/recorder.ts';
+import type { RunRecorder } from '../../../src/run/recorder.ts';
 import { Redactor } from '../../../src/run/redact.ts';
 import type { Reporter } from '../../../src/run/reporter.ts';
+import { testRecorder } from '../../helpers/recorder.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -22,16 +23,7 @@ afterEach(() => {
 function recorder(reporters: Reporter[] = []): RunRecorder {
   const runDir = mkdtempSync(path.join(tmpdir(), 'shakedown-recorder-'));
   dirs.push(runDir);
-  return new RunRecorder({
-    runId: 'memory',
-    runDir,
-    command: 'soak',
-    profile: 'full',
-    shakedownVersion: '0.0.0-test',
-    target: { baseUrl: 'http://127.0.0.1:1', stack: 'url' },
-    redactor: new Redactor({ values: ['s3cret-value'] }),
-    reporters,
-  });
+  return testRecorder(runDir, { redactor: new Redactor({ values: ['s3cret-value'] }), reporters });
 }
 
 /** A soak window as the engine records it: histograms with their HDR encodings, counters, gauges. */

@@ -3,13 +3,14 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpClient } from '../../../src/http/client.ts';
 import type { RunEvent } from '../../../src/run/model.ts';
-import { RunRecorder, type SuiteRecorder } from '../../../src/run/recorder.ts';
+import type { RunRecorder, SuiteRecorder } from '../../../src/run/recorder.ts';
 import { Redactor } from '../../../src/run/redact.ts';
 import { createRunDir } from '../../../src/run/run-dir.ts';
 import { healthLiveCheck } from '../../../src/scenario/builtin/hardening/health.ts';
 import { runCheck } from '../../../src/scenario/check.ts';
 import type { CheckBody } from '../../../src/scenario/define.ts';
 import { tempDir } from '../../helpers/cli.ts';
+import { testRecorder } from '../../helpers/recorder.ts';
 
 // ctx.check as the scenario engine wires it: a real recorder writing events.ndjson, a real client
 // (never called: the bodies here judge nothing on the network).
@@ -21,16 +22,7 @@ afterEach(async () => {
 async function suite(): Promise<{ suite: SuiteRecorder; http: HttpClient; runDir: string }> {
   const redactor = new Redactor();
   const runDir = createRunDir(tempDir('shakedown-check-runtime-'));
-  const recorder = new RunRecorder({
-    runId: path.basename(runDir),
-    runDir,
-    command: 'scenarios',
-    profile: 'quick',
-    shakedownVersion: 'test',
-    target: { baseUrl: 'http://127.0.0.1:9', stack: 'url' },
-    redactor,
-    reporters: [],
-  });
+  const recorder = testRecorder(runDir, { command: 'scenarios', redactor });
   open.push(recorder);
   await recorder.start();
   return {

@@ -3,11 +3,11 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.ts';
 import type { EngineContext } from '../../../src/engine-context.ts';
-import { RunRecorder } from '../../../src/run/recorder.ts';
 import { Redactor } from '../../../src/run/redact.ts';
 import { createRunDir } from '../../../src/run/run-dir.ts';
 import { scenarioNotRunCheck, scenariosEngine } from '../../../src/scenario/engine.ts';
 import { tempDir } from '../../helpers/cli.ts';
+import { testRecorder } from '../../helpers/recorder.ts';
 
 // A scenario the run never reaches (Ctrl-C, or the target lost before it) still shows, skipped with
 // the reason. The engine runs on a real recorder and real scenario files; only the stack is absent,
@@ -22,16 +22,7 @@ async function runStopped(stop: 'interrupted' | 'target-lost') {
     );
   const runDir = createRunDir(path.join(root, 'reports'));
   const redactor = new Redactor();
-  const recorder = new RunRecorder({
-    runId: path.basename(runDir),
-    runDir,
-    command: 'scenarios',
-    profile: 'quick',
-    shakedownVersion: 'test',
-    target: { baseUrl: 'http://127.0.0.1:9', stack: 'url' },
-    redactor,
-    reporters: [],
-  });
+  const recorder = testRecorder(runDir, { command: 'scenarios', redactor });
   await recorder.start();
   const stopped = new AbortController();
   stopped.abort();
