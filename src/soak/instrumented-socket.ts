@@ -12,7 +12,8 @@ interface PendingAck {
 }
 
 interface Waiter {
-  match: (payload: unknown) => boolean;
+  /** A predicate, or an object whose every own key the payload must equal (checked without allocating). */
+  match: unknown;
   intendedAt: number | undefined;
   metric: string;
   deadline: number;
@@ -40,6 +41,8 @@ export class InstrumentedSocket implements SoakSocket {
   readonly #seqTracks = new Map<string, SeqWindow>();
   readonly #drainers: (() => void)[] = [];
   #maxAckedSeq = -1;
+  /** No deadline is earlier than this (it may be stale-early after settles), so most sweeps are one comparison. */
+  #nextDeadline = Number.POSITIVE_INFINITY;
   #expectingDisconnect = false;
   #closed = false;
   #disconnectedAt: number | undefined;
@@ -92,13 +95,15 @@ export class InstrumentedSocket implements SoakSocket {
         done: false,
         resolve: resolve as PendingAck['resolve'],
       };
+      if (entry.deadline < this.#nextDeadline) this.#nextDeadline = entry.deadline;
       if (this.#closed) {
         this.#settleLost(entry, 'closed');
         return;
       }
       this.#pending.add(entry);
-      const args = payload === undefined ? [] : [payload];
-      this.raw.emit(event, ...args, (ack: unknown) => this.#onAck(entry, ack));
+      const onAck = (ack: unknown) => this.#onAck(entry, ack);
+      if (payload === undefined) this.raw.emit(event, onAck);
+      else this.raw.emit(event, payload, onAck);
     });
   }
 
@@ -118,13 +123,15 @@ export class InstrumentedSocket implements SoakSocket {
       this.#seqTracks.set(event, new SeqWindow());
     }
     const waiters = list;
+    const now = this.#host.now();
+    const deadline = now + (timeoutMs ?? this.#host.ackTimeoutMs);
+    if (deadline < this.#nextDeadline) this.#nextDeadline = deadline;
     return new Promise<T | undefined>((resolve) => {
       waiters.push({
-        match: toPredicate(match) as (payload: unknown) => boolean,
-        intendedAt:
-          options.intendedAt === undefined ? undefined : sendOrigin(options.intendedAt, this.#host.now()),
+        match,
+        intendedAt: options.intendedAt === undefined ? undefined : sendOrigin(options.intendedAt, now),
         metric: options.metric ?? 'reply_latency_ms',
-        deadline: this.#host.now() + (timeoutMs ?? this.#host.ackTimeoutMs),
+        deadline,
         resolve: resolve as (payload: unknown) => void,
       });
     });
@@ -159,11 +166,15 @@ export class InstrumentedSocket implements SoakSocket {
 
   /** Settles everything past its deadline; called by the worker's sweep timer. */
   sweep(now: number): void {
+    if (now < this.#nextDeadline) return;
+    let next = Number.POSITIVE_INFINITY;
     for (const entry of this.#pending) {
       if (entry.deadline <= now) this.#settleLost(entry, 'timeout');
+      else if (entry.deadline < next) next = entry.deadline;
     }
     for (const [event, waiters] of this.#waiters) {
-      if (!waiters.some((waiter) => waiter.deadline <= now)) continue;
+      for (const waiter of waiters) if (waiter.deadline > now && waiter.deadline < next) next = waiter.deadline;
+      if (!anyDue(waiters, now)) continue;
       const kept = waiters.filter((waiter) => {
         if (waiter.deadline > now) return true;
         this.#host.metrics.addLabelled('replies_missed', 'event', event);
@@ -172,6 +183,7 @@ export class InstrumentedSocket implements SoakSocket {
       });
       this.#waiters.set(event, kept);
     }
+    this.#nextDeadline = next;
     this.#checkDrained();
   }
 
@@ -226,7 +238,9 @@ export class InstrumentedSocket implements SoakSocket {
       if (arrival === 'out-of-order') metrics.add('events_out_of_order');
     }
     const waiters = this.#waiters.get(event) ?? [];
-    const index = waiters.findIndex((waiter) => waiter.match(payload));
+    let index = 0;
+    while (index < waiters.length && !matches(waiters[index].match, payload)) index += 1;
+    if (index === waiters.length) index = -1;
     if (index === -1) {
       metrics.addLabelled('replies_unmatched', 'event', event);
       return;
@@ -256,16 +270,14 @@ export class InstrumentedSocket implements SoakSocket {
   }
 }
 
-function toPredicate(match: unknown): (payload: unknown) => boolean {
-  if (typeof match === 'function') return match as (payload: unknown) => boolean;
-  if (!match || typeof match !== 'object') return () => true;
-  const entries = Object.entries(match);
-  return (payload) => {
-    if (!payload || typeof payload !== 'object') return false;
-    const record = payload as Record<string, unknown>;
-    for (const [key, value] of entries) if (record[key] !== value) return false;
-    return true;
-  };
+function matches(match: unknown, payload: unknown): boolean {
+  if (typeof match === 'function') return Boolean((match as (payload: unknown) => boolean)(payload));
+  if (!match || typeof match !== 'object') return true;
+  if (!payload || typeof payload !== 'object') return false;
+  const wanted = match as Record<string, unknown>;
+  const record = payload as Record<string, unknown>;
+  for (const key in wanted) if (Object.hasOwn(wanted, key) && record[key] !== wanted[key]) return false;
+  return true;
 }
 
 /**
@@ -276,4 +288,9 @@ function toPredicate(match: unknown): (payload: unknown) => boolean {
  */
 function sendOrigin(intendedAt: number | undefined, sentAt: number): number {
   return intendedAt === undefined ? sentAt : Math.min(intendedAt, sentAt);
+}
+
+function anyDue(waiters: readonly Waiter[], now: number): boolean {
+  for (const waiter of waiters) if (waiter.deadline <= now) return true;
+  return false;
 }

@@ -14,6 +14,7 @@ import { InstrumentedSocket, type SocketHost } from './instrumented-socket.ts';
 import { sourceAddress } from './loopback-sources.ts';
 import type { SoakPlan } from './plan.ts';
 import { sessionHttp } from './session-http.ts';
+import { SleepGroup, TimerQueue } from './timer-queue.ts';
 
 export interface RuntimeOptions {
   plan: SoakPlan;
@@ -31,6 +32,7 @@ export interface RuntimeOptions {
 }
 
 const SWEEP_EVERY_MS = 100;
+const DONE: IteratorResult<Tick> = Object.freeze({ done: true, value: undefined });
 const MAX_BACKOFF_MS = 10_000;
 /** A slot never starts sessions faster than this, even if the script returns at once. */
 const MIN_SESSION_SPACING_MS = 100;
@@ -44,7 +46,9 @@ export class SessionRuntime implements SocketHost {
   readonly ackTimeoutMs: number;
   readonly #options: RuntimeOptions;
   readonly #sockets = new Set<InstrumentedSocket>();
-  readonly #wakers = new Set<() => void>();
+  readonly #timers = new TimerQueue(() => this.now());
+  /** The slots' own sleeps (ramp-up, backoff), woken when the run stops. */
+  readonly #slotSleeps = new SleepGroup();
   readonly #sessions = new Set<AbortController>();
   readonly #slotRuns: Promise<void>[] = [];
   #stopping = false;
@@ -105,13 +109,14 @@ export class SessionRuntime implements SocketHost {
   async stop(graceMs: number): Promise<void> {
     this.#stopping = true;
     for (const controller of this.#sessions) controller.abort();
-    for (const wake of [...this.#wakers]) wake();
+    this.#timers.wake(this.#slotSleeps);
     const all = Promise.allSettled(this.#slotRuns);
     if (!(await settlesWithin(all, graceMs))) {
       for (const socket of [...this.#sockets]) socket.abandon();
       await settlesWithin(all, 2_000);
     }
     clearInterval(this.#sweep);
+    this.#timers.close();
     for (const socket of [...this.#sockets]) socket.abandon();
   }
 
@@ -140,17 +145,15 @@ export class SessionRuntime implements SocketHost {
     const lifetimeMs = Math.max(0, endsAt - this.now());
     const timer = setTimeout(() => controller.abort(), lifetimeMs);
     // One listener per session wakes whatever the session sleeps on, instead of one per tick.
-    const wakers = new Set<() => void>();
-    controller.signal.addEventListener('abort', () => {
-      for (const wake of [...wakers]) wake();
-    });
+    const sleeps = new SleepGroup();
+    controller.signal.addEventListener('abort', () => this.#timers.wake(sleeps));
     this.#sessions.add(controller);
     const sockets = new Set<InstrumentedSocket>();
     this.#setActive(+1);
     this.metrics.add('sessions_started');
     try {
       await this.#options.script.session(
-        this.#context(slot, iteration, lifetimeMs, controller.signal, wakers, sockets),
+        this.#context(slot, iteration, lifetimeMs, controller.signal, sleeps, sockets),
       );
       this.metrics.add('sessions_ended');
       return true;
@@ -171,7 +174,7 @@ export class SessionRuntime implements SocketHost {
     iteration: number,
     lifetimeMs: number,
     signal: AbortSignal,
-    wakers: Set<() => void>,
+    sleeps: SleepGroup,
     sockets: Set<InstrumentedSocket>,
   ): SessionContext {
     const { plan, baseUrl, socketUrl, secrets, http, metrics } = this.#options;
@@ -191,8 +194,8 @@ export class SessionRuntime implements SocketHost {
         sockets.add(socket);
         return socket;
       },
-      schedule: (ratePerSec) => this.#schedule(ratePerSec ?? plan.eventsPerSec, signal, wakers),
-      sleep: (ms) => this.#sleepUntil(this.now() + ms, signal, wakers),
+      schedule: (ratePerSec) => this.#schedule(ratePerSec ?? plan.eventsPerSec, signal, sleeps),
+      sleep: (ms) => this.#sleepUntil(this.now() + ms, signal, sleeps),
       metric: (name, kind) => customMetric(metrics, name, kind ?? 'trend'),
       now: () => this.now(),
     };
@@ -235,7 +238,7 @@ export class SessionRuntime implements SocketHost {
     return socket;
   }
 
-  #schedule(ratePerSec: number, signal: AbortSignal, wakers: Set<() => void>): AsyncIterable<Tick> {
+  #schedule(ratePerSec: number, signal: AbortSignal, sleeps: SleepGroup): AsyncIterable<Tick> {
     const runtime = this;
     const intervalMs = 1000 / ratePerSec;
     return {
@@ -243,18 +246,17 @@ export class SessionRuntime implements SocketHost {
         const start = runtime.now();
         let seq = 0;
         return {
-          async next(): Promise<IteratorResult<Tick>> {
-            const intendedAt = start + seq * intervalMs;
-            if (signal.aborted || runtime.#stopping) return { done: true, value: undefined };
-            if (intendedAt > runtime.now() && !(await runtime.#sleepUntil(intendedAt, signal, wakers))) {
-              return { done: true, value: undefined };
-            }
-            const tick = { seq, intendedAt };
+          // Not async: a tick costs one promise, resolved by the worker's timer queue.
+          next(): Promise<IteratorResult<Tick>> {
+            if (signal.aborted || runtime.#stopping) return Promise.resolve(DONE);
+            const tick = { seq, intendedAt: start + seq * intervalMs };
             seq += 1;
-            return { done: false, value: tick };
+            const due: IteratorResult<Tick> = { done: false, value: tick };
+            if (tick.intendedAt <= runtime.now()) return Promise.resolve(due);
+            return runtime.#timers.sleep(tick.intendedAt, due, DONE, sleeps);
           },
-          async return(): Promise<IteratorResult<Tick>> {
-            return { done: true, value: undefined };
+          return(): Promise<IteratorResult<Tick>> {
+            return Promise.resolve(DONE);
           },
         };
       },
@@ -262,26 +264,12 @@ export class SessionRuntime implements SocketHost {
   }
 
   /**
-   * Resolves true at `at`, or false early when woken: `wakers` is the session's set (woken when the
-   * session ends) or, for slot-level waits, the runtime's (woken when the run stops).
+   * Resolves true at `at`, or false early when woken: `sleeps` is the session's group (woken when the
+   * session ends) or, for slot-level waits, the slots' (woken when the run stops).
    */
-  #sleepUntil(at: number, signal?: AbortSignal, wakers: Set<() => void> = this.#wakers): Promise<boolean> {
+  #sleepUntil(at: number, signal?: AbortSignal, sleeps: SleepGroup = this.#slotSleeps): Promise<boolean> {
     if (this.#stopping || signal?.aborted) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        wakers.delete(wake);
-        resolve(false);
-      };
-      const timer = setTimeout(
-        () => {
-          wakers.delete(wake);
-          resolve(true);
-        },
-        Math.max(0, at - this.now()),
-      );
-      wakers.add(wake);
-    });
+    return this.#timers.sleep(at, true, false, sleeps);
   }
 
   #setActive(delta: number): void {

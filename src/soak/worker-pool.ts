@@ -3,13 +3,10 @@ import type { RawWindow } from '../metrics/metric-set.ts';
 import { WindowRequests } from '../metrics/window-requests.ts';
 import type { FromWorker, LiveStats, ToWorker, WorkerInit } from './protocol.ts';
 
-// From the sources (this repository) the worker is worker.ts, and the soak script's `import ... from
-// 'shakedown'` must resolve to the sources too (see bin/shakedown.js); from the build it is worker.js.
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER_FILE = new URL(FROM_SOURCE ? './worker.ts' : './worker.js', import.meta.url);
-const WORKER_EXEC_ARGV = FROM_SOURCE
-  ? [...process.execArgv, '--conditions=shakedown-source']
-  : process.execArgv;
+// From the sources (this repository) the worker is worker.ts, from the build worker.js. No execArgv is
+// given: the thread inherits node's flags, process-wide ones such as --trace-gc included, which a
+// list given here would have to leave out.
+const WORKER_FILE = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
 
 export interface PoolHandlers {
   onLive(workerIndex: number, live: LiveStats): void;
@@ -26,7 +23,7 @@ const READY_TIMEOUT_MS = 60_000;
  * sessions) 12 and 24 MiB both kept RSS flat; with 24 the reference target's soak-leak fault was
  * judged "still settling" instead of a leak in test/e2e/soak.e2e.test.ts, for reasons not yet known.
  */
-const MAX_YOUNG_GENERATION_MB = 12;
+const MAX_YOUNG_GENERATION_MB = Number(process.env.XYG ?? 12);
 
 /** The soak's worker threads, seen from the main thread: start, ask for windows, stop. */
 export class WorkerPool {
@@ -89,7 +86,6 @@ export class WorkerPool {
   #spawn(init: WorkerInit, handlers: PoolHandlers): Promise<void> {
     const worker = new Worker(WORKER_FILE, {
       workerData: init,
-      execArgv: WORKER_EXEC_ARGV,
       resourceLimits: { maxYoungGenerationSizeMb: MAX_YOUNG_GENERATION_MB },
     });
     const index = this.#workers.push(worker) - 1;
