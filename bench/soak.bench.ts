@@ -128,6 +128,8 @@ async function runBare(url: string, token: string): Promise<Bare> {
 interface Soak {
   summary: RunSummary;
   cpuMs: number;
+  /** CPU over the steady state by thread name (`node` is the main thread; V8's GC helpers are `V8 DefaultWorke`). */
+  threadCpuMs: Record<string, number>;
   acked: number;
   wallMs: number;
 }
@@ -174,13 +176,21 @@ export default defineConfig({
   let epochMs: number | null = null;
   let cpuAtSteady: { ms: number; at: number } | null = null;
   let cpuAtEnd: { ms: number; at: number } | null = null;
+  let threadsAtSteady = new Map<string, { name: string; ms: number }>();
+  let threadsAtEnd = new Map<string, { name: string; ms: number }>();
   while (cpuAtEnd === null) {
     await new Promise((r) => setTimeout(r, 200));
     epochMs ??= suiteStart(runDir);
     if (epochMs === null) continue;
     const now = Date.now();
-    if (!cpuAtSteady && now >= epochMs + warmupSec * 1000) cpuAtSteady = { ms: processCpuMs(pid), at: now };
-    if (cpuAtSteady && now >= epochMs + durationSec * 1000) cpuAtEnd = { ms: processCpuMs(pid), at: now };
+    if (!cpuAtSteady && now >= epochMs + warmupSec * 1000) {
+      cpuAtSteady = { ms: processCpuMs(pid), at: now };
+      threadsAtSteady = threadCpuMs(pid);
+    }
+    if (cpuAtSteady && now >= epochMs + durationSec * 1000) {
+      cpuAtEnd = { ms: processCpuMs(pid), at: now };
+      threadsAtEnd = threadCpuMs(pid);
+    }
   }
   await exited;
   const summary = JSON.parse(readFileSync(path.join(runDir(), 'summary.json'), 'utf8')) as RunSummary;
@@ -193,8 +203,14 @@ export default defineConfig({
   const steady = summary.suites[0].intervals.filter(
     (i) => i.startMs >= warmupSec * 1000 && i.endMs <= durationSec * 1000,
   );
+  const threadCpu: Record<string, number> = {};
+  for (const [tid, { name, ms }] of threadsAtEnd) {
+    const label = tid === String(pid) ? 'main' : name;
+    threadCpu[label] = (threadCpu[label] ?? 0) + ms - (threadsAtSteady.get(tid)?.ms ?? 0);
+  }
   return {
     summary,
+    threadCpuMs: threadCpu,
     cpuMs: cpuAtEnd.ms - cpuAtSteady!.ms,
     acked: steady.reduce((n, i) => n + (i.metrics.counters.events_acked ?? 0), 0),
     wallMs: cpuAtEnd.at - cpuAtSteady!.at,
@@ -212,10 +228,24 @@ function suiteStart(runDir: () => string): number | null {
   }
 }
 
-function processCpuMs(pid: number): number {
+function processCpuMs(pid: number | string): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) / 100) * 1000;
+}
+
+/** Every thread's CPU so far, by thread id, with its name. */
+function threadCpuMs(pid: number): Map<string, { name: string; ms: number }> {
+  const threads = new Map<string, { name: string; ms: number }>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      threads.set(tid, { name, ms: processCpuMs(`${pid}/task/${tid}`) });
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return threads;
 }
 
 interface MemoryPoint {
@@ -331,6 +361,18 @@ function report(bare: Bare, soak: Soak): void {
   process.stdout.write(
     `\nsessions held on 1 worker: ${heldSessions.toFixed(0)} of ${sessions} at ${eventsPerSec} ev/s, generator event-loop p99 max ${loopP99Max.toFixed(1)} ms (goal < 50), process CPU ${soakCpuPct.toFixed(0)}% of a core → ~${projectedPerCore} sessions per core projected (BENCH_MODE=scale measures it)\n`,
   );
+  // Where the soak's CPU went, per acked event: its main thread, its worker(s), V8's helper threads.
+  const perEvent = (ms: number) => (ms * 1000) / Math.max(1, soak.acked);
+  const threads = Object.entries(soak.threadCpuMs).sort((a, b) => b[1] - a[1]);
+  // The worker's own CPU gauge over the steady state's first and last thirds: a cost that rises with
+  // the run's length shows here.
+  const third = Math.max(1, Math.floor(steady.length / 3));
+  const workerCpu = (part: typeof steady) =>
+    part.reduce((sum, i) => sum + gauge(i, 'generator_cpu_pct'), 0) / Math.max(1, part.length);
+  const cpuThirds = { first: workerCpu(steady.slice(0, third)), last: workerCpu(steady.slice(-third)) };
+  process.stdout.write(
+    `soak CPU per acked event by thread: ${threads.map(([name, ms]) => `${name} ${perEvent(ms).toFixed(1)} µs`).join(', ')}; worker CPU ${cpuThirds.first.toFixed(1)}% of a core in the steady state's first third, ${cpuThirds.last.toFixed(1)}% in its last\n`,
+  );
   const result = {
     bench: 'soak.generator-cost',
     sessions,
@@ -342,6 +384,8 @@ function report(bare: Bare, soak: Soak): void {
       shakedown: soakUsPerEvent,
       bare: bareUsPerEvent,
       ratio: soakUsPerEvent / bareUsPerEvent,
+      shakedownByThread: Object.fromEntries(threads.map(([name, ms]) => [name, perEvent(ms)])),
+      workerCpuPctThirds: cpuThirds,
     },
     rssPerSessionBytes: {
       shakedownTotal: rssPerSession.shakedown,

@@ -79,10 +79,12 @@ export interface SessionContext {
   socket(namespace: string, auth?: SocketAuth, options?: SoakSocketOptions): Promise<SoakSocket>;
   /**
    * Ticks on a fixed schedule (default: `eventsPerSec`) until `signal` aborts. A tick that comes late
-   * keeps its intended time, so latency measured from `intendedAt` includes any stall.
+   * keeps its intended time, so latency measured from `intendedAt` includes any stall. Ticks due within
+   * 2 ms of each other are let out together, so one can come up to 2 ms early; the socket then counts
+   * its latency from the actual send.
    */
   schedule(ratePerSec?: number): AsyncIterable<Tick>;
-  /** Resolves true after `ms`, or false early when the session is told to end. */
+  /** Resolves true after `ms` (give or take 2 ms, like a tick), or false early when the session is told to end. */
   sleep(ms: number): Promise<boolean>;
   /** A custom metric, recorded in every window and usable in thresholds. */
   metric(name: string, kind?: CustomMetricKind): CustomMetric;

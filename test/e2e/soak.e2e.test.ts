@@ -181,7 +181,12 @@ describe('soak engine on the reference target', () => {
   }, 120_000);
 
   it('catches soak-leak with soak.memory-leak', async () => {
-    const run = await soak({ faults: ['soak-leak'], soak: { durationSec: 30, sessions: 10 } });
+    // 5 chunks/s per session: the planted 64 KiB per chunk (3 MiB/s) outgrows the target's own heap
+    // growth early in a 25 s steady state, which at 2 chunks/s was sometimes judged "still settling".
+    const run = await soak({
+      faults: ['soak-leak'],
+      soak: { durationSec: 30, sessions: 10, eventsPerSec: 5 },
+    });
     expect(run.code, explain(run)).toBe(1);
     const leak = run.check('soak.memory-leak');
     expect(leak.verdict, leak.message).toBe('fail');

@@ -4,7 +4,7 @@ import { SleepGroup, TimerQueue } from '../../../src/soak/timer-queue.ts';
 const now = () => performance.now();
 
 describe('TimerQueue: every sleep of a worker under one timer', () => {
-  it('lets sleeps out in time order, each no earlier than a millisecond before it is due', async () => {
+  it('lets sleeps out in time order, each at most 2 ms before it is due', async () => {
     const queue = new TimerQueue(now);
     const group = new SleepGroup();
     const start = now();
@@ -21,7 +21,7 @@ describe('TimerQueue: every sleep of a worker under one timer', () => {
       }),
     );
     expect(order.map((index) => delays[index])).toEqual([...delays].sort((a, b) => a - b));
-    for (const ms of late) expect(ms).toBeGreaterThanOrEqual(-1);
+    for (const ms of late) expect(ms).toBeGreaterThanOrEqual(-2);
     expect(group.size).toBe(0);
     expect(queue.size).toBe(0);
   });
