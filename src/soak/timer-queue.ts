@@ -48,8 +48,8 @@ export class SleepGroup {
 
 /**
  * Due entries fire together when they fall within this much of now, so one wake-up of the timer lets
- * out a few sessions' ticks instead of one (at 600 ticks a second, re-arming node's timer for each one
- * was a tenth of the worker's CPU). A sleep can therefore end up to this much early; a latency counted
+ * out a few sessions' ticks instead of one (at 600 ticks a second, firing and re-arming a timer for each
+ * one was about a tenth of the worker's CPU profile). A sleep can therefore end up to this much early; a latency counted
  * from the intended send time never gets shorter for it, as the socket clamps it to the actual send.
  */
 const FIRE_WITHIN_MS = 2;
