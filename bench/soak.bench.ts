@@ -128,7 +128,7 @@ async function runBare(url: string, token: string): Promise<Bare> {
 interface Soak {
   summary: RunSummary;
   cpuMs: number;
-  /** CPU over the steady state by thread name (`node` is the main thread; V8's GC helpers are `V8 DefaultWorke`). */
+  /** CPU over the steady state by thread: `main`, the soak's `WorkerThread`s, V8's GC helpers (`V8Worker`). */
   threadCpuMs: Record<string, number>;
   acked: number;
   wallMs: number;

@@ -14,13 +14,9 @@ const { existsSync } = await import('node:fs');
 const source = new URL('../src/cli/main.ts', import.meta.url);
 let main;
 if (existsSync(source)) {
-  // `import ... from 'shakedown'` in the repository's own config, scenarios and soak scripts resolves to
-  // the sources through the package's "shakedown-source" export condition.
-  const { registerHooks } = await import('node:module');
-  registerHooks({
-    resolve: (specifier, context, next) =>
-      next(specifier, { ...context, conditions: [...context.conditions, 'shakedown-source'] }),
-  });
+  // `import ... from 'shakedown'` in the repository's own config, scenarios and soak scripts resolves to the sources.
+  const { useSourceCondition } = await import('../src/config/ts-modules.ts');
+  useSourceCondition();
   ({ main } = await import(source.href));
 } else {
   ({ main } = await import('../dist/cli/main.js'));

@@ -32,3 +32,16 @@ export function enableTypeScriptModules(): void {
     },
   });
 }
+
+/**
+ * From the sources (this repository), `import ... from 'shakedown'` in the repository's own configs,
+ * scenarios and soak scripts resolves to the sources, through the package's "shakedown-source" export
+ * condition. Module hooks are per thread: bin/shakedown.js calls this on the main thread, each soak
+ * worker on its own.
+ */
+export function useSourceCondition(): void {
+  module.registerHooks({
+    resolve: (specifier, context, next) =>
+      next(specifier, { ...context, conditions: [...context.conditions, 'shakedown-source'] }),
+  });
+}

@@ -173,9 +173,12 @@ export class InstrumentedSocket implements SoakSocket {
       else if (entry.deadline < next) next = entry.deadline;
     }
     for (const [event, waiters] of this.#waiters) {
-      for (const waiter of waiters)
-        if (waiter.deadline > now && waiter.deadline < next) next = waiter.deadline;
-      if (!anyDue(waiters, now)) continue;
+      let due = false;
+      for (const waiter of waiters) {
+        if (waiter.deadline <= now) due = true;
+        else if (waiter.deadline < next) next = waiter.deadline;
+      }
+      if (!due) continue;
       const kept = waiters.filter((waiter) => {
         if (waiter.deadline > now) return true;
         this.#host.metrics.addLabelled('replies_missed', 'event', event);
@@ -241,8 +244,7 @@ export class InstrumentedSocket implements SoakSocket {
     const waiters = this.#waiters.get(event) ?? [];
     let index = 0;
     while (index < waiters.length && !matches(waiters[index].match, payload)) index += 1;
-    if (index === waiters.length) index = -1;
-    if (index === -1) {
+    if (index === waiters.length) {
       metrics.addLabelled('replies_unmatched', 'event', event);
       return;
     }
@@ -289,9 +291,4 @@ function matches(match: unknown, payload: unknown): boolean {
  */
 function sendOrigin(intendedAt: number | undefined, sentAt: number): number {
   return intendedAt === undefined ? sentAt : Math.min(intendedAt, sentAt);
-}
-
-function anyDue(waiters: readonly Waiter[], now: number): boolean {
-  for (const waiter of waiters) if (waiter.deadline <= now) return true;
-  return false;
 }

@@ -3,9 +3,9 @@
  * window of metrics whenever the main thread asks. It never writes anything itself, except heap
  * snapshots when asked for them (HEAP_SNAPSHOT_ENV).
  */
-import { registerHooks } from 'node:module';
 import { writeHeapSnapshot } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
+import { useSourceCondition } from '../config/ts-modules.ts';
 import type { AuthProvider } from '../http/auth.ts';
 import { HttpClient } from '../http/client.ts';
 import { MetricSet } from '../metrics/metric-set.ts';
@@ -44,14 +44,8 @@ process.on('unhandledRejection', (reason) => {
   );
 });
 
-// From the sources (this repository), the soak script's `import ... from 'shakedown'` must resolve to
-// the sources too, as bin/shakedown.js arranges on the main thread; module hooks are per thread.
-if (import.meta.url.endsWith('.ts')) {
-  registerHooks({
-    resolve: (specifier, context, next) =>
-      next(specifier, { ...context, conditions: [...context.conditions, 'shakedown-source'] }),
-  });
-}
+// From the sources (this repository), the soak script's `import ... from 'shakedown'` resolves to them too.
+if (import.meta.url.endsWith('.ts')) useSourceCondition();
 const script = await loadSoakScript(init.scriptFile);
 const runtime = new SessionRuntime({
   plan: init.plan,

@@ -102,6 +102,29 @@ describe('InstrumentedSocket', () => {
     expect(Object.keys(histograms).sort()).toEqual(['event_rtt_ms', 'reply_latency_ms']);
   });
 
+  it('times out each ack and reply at its own deadline, whatever was settled or added before it', async () => {
+    const { socket, metrics, stop } = await connect();
+    // Acked at once: the earliest deadline the sweep knows of (5 s away) is now stale.
+    expect(await socket.emitWithAck('transcript', { seq: 0 }, { seq: 0, timeoutMs: 5_000 })).toMatchObject({
+      ok: true,
+    });
+    // An earlier deadline added later must still be honoured, long before the stale one.
+    let start = performance.now();
+    expect(await socket.expectEvent('agent:reply', { seq: 99 }, 100)).toBeUndefined();
+    expect(performance.now() - start).toBeGreaterThanOrEqual(100);
+    expect(performance.now() - start).toBeLessThan(3_000);
+    // And a later one is not settled before its time.
+    start = performance.now();
+    expect(await socket.emitWithAck('transcript', { seq: 3 }, { seq: 3, timeoutMs: 300 })).toEqual({
+      ok: false,
+      reason: 'timeout',
+    });
+    expect(performance.now() - start).toBeGreaterThanOrEqual(300);
+    stop();
+    socket.close();
+    expect(metrics.take().counters).toMatchObject({ events_acked: 1, events_lost: 1, replies_missed: 1 });
+  });
+
   it('measures from the actual send when the timer fired before the intended time', async () => {
     const { socket, metrics, stop } = await connect();
     // Ticks fire up to ~1 ms early (setTimeout rounds to the loop's millisecond clock); 20 ms early
