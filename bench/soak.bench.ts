@@ -43,10 +43,15 @@ const windowSec = durationSec >= 300 ? 10 : 5;
 // BENCH_HEAP_SNAPSHOT_DIR (default <tmp>/shakedown-heap) for bench/heap-diff.ts to compare.
 const heapSnapshotSec = process.env.BENCH_HEAP_SNAPSHOT_SEC ?? '';
 const heapSnapshotDir = process.env.BENCH_HEAP_SNAPSHOT_DIR ?? path.join(tmpdir(), 'shakedown-heap');
-// BENCH_CPU_PROF_DIR=dir: CPU profiles of the soak (every thread) and the bare script, for --cpu-prof readers.
-const profArgs = process.env.BENCH_CPU_PROF_DIR
-  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`]
-  : [];
+// Node flags for both processes. BENCH_CPU_PROF_DIR=dir: CPU profiles of the soak (every thread) and
+// the bare script, for --cpu-prof readers. BENCH_NODE_ARGS='--perf-basic-prof': any other flags (that
+// one names JIT frames for `perf record -g -p <pid>`).
+const nodeArgs = [
+  ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ...(process.env.BENCH_CPU_PROF_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`]
+    : []),
+];
 const loadBefore = readFileSync('/proc/loadavg', 'utf8').trim();
 
 const secrets = {
@@ -104,7 +109,7 @@ interface Bare {
 }
 
 async function runBare(url: string, token: string): Promise<Bare> {
-  const child = spawn(process.execPath, [...profArgs, path.join(ROOT, 'bench/bare-socketio-client.ts')], {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'bench/bare-socketio-client.ts')], {
     env: {
       ...process.env,
       BARE_URL: url,
@@ -161,7 +166,7 @@ export default defineConfig({
   );
   const child = spawn(
     process.execPath,
-    [...profArgs, path.join(ROOT, 'bin/shakedown.js'), 'soak', '--quiet', '--target', url],
+    [...nodeArgs, path.join(ROOT, 'bin/shakedown.js'), 'soak', '--quiet', '--target', url],
     {
       cwd: dir,
       env: { ...process.env, SHAKEDOWN_SOAK_HEAP_SNAPSHOT_SEC: heapSnapshotSec },

@@ -8,12 +8,17 @@ export interface PromSample {
 const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)(\s+-?\d+)?\s*$/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
 
-/** Parses Prometheus text (version 0.0.4); comment and malformed lines are skipped. */
-export function parsePrometheusText(text: string): PromSample[] {
+/**
+ * Parses Prometheus text (version 0.0.4); comment and malformed lines are skipped, and so are the
+ * samples of metrics not in `only` when it is given (a scrape every second reads a handful of a
+ * target's hundreds of series).
+ */
+export function parsePrometheusText(text: string, only?: ReadonlySet<string>): PromSample[] {
   const samples: PromSample[] = [];
   for (const raw of text.split('\n')) {
     const line = raw.trim();
     if (!line || line.startsWith('#')) continue;
+    if (only && !only.has(metricName(line))) continue;
     const match = SAMPLE.exec(line);
     if (!match) continue;
     const labels: Record<string, string> = {};
@@ -23,6 +28,17 @@ export function parsePrometheusText(text: string): PromSample[] {
     samples.push({ name: match[1], labels, value: parseValue(match[4]) });
   }
   return samples;
+}
+
+/** The metric name a sample line starts with: up to its labels or the space before its value. */
+function metricName(line: string): string {
+  let end = 0;
+  while (end < line.length) {
+    const c = line.charCodeAt(end);
+    if (c === 123 /* { */ || c === 32 /* space */ || c === 9 /* tab */) break;
+    end += 1;
+  }
+  return line.slice(0, end);
 }
 
 function parseValue(text: string): number {

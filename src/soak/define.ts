@@ -79,12 +79,16 @@ export interface SessionContext {
   socket(namespace: string, auth?: SocketAuth, options?: SoakSocketOptions): Promise<SoakSocket>;
   /**
    * Ticks on a fixed schedule (default: `eventsPerSec`) until `signal` aborts. A tick that comes late
-   * keeps its intended time, so latency measured from `intendedAt` includes any stall. Ticks due within
-   * 2 ms of each other are let out together, so one can come up to 2 ms early; the socket then counts
-   * its latency from the actual send.
+   * keeps its intended time, so latency measured from `intendedAt` includes any stall. Ticks due close
+   * together are let out by one wake-up of the worker, so a tick can come early by up to a fiftieth of
+   * its interval, at most 10 ms (10 ms at 2 events/s); the socket then counts its latency from the
+   * actual send, and the rate over the session stays exact.
    */
   schedule(ratePerSec?: number): AsyncIterable<Tick>;
-  /** Resolves true after `ms` (give or take 2 ms, like a tick), or false early when the session is told to end. */
+  /**
+   * Resolves true after `ms` (or up to a fiftieth of it early, at most 10 ms, like a tick), or false
+   * early when the session is told to end.
+   */
   sleep(ms: number): Promise<boolean>;
   /** A custom metric, recorded in every window and usable in thresholds. */
   metric(name: string, kind?: CustomMetricKind): CustomMetric;

@@ -41,6 +41,20 @@ export interface ReplicaOrigin {
 /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
 const CLOCK_TICKS_PER_SEC = 100;
 const SCRAPE_TIMEOUT_MS = 3_000;
+/** The heap metrics of Node's prom-client and Go's client_golang, in the order they are looked for. */
+const HEAP_METRICS = ['nodejs_heap_size_used_bytes', 'go_memstats_heap_alloc_bytes'];
+/** The JVM's, summed over its heap pools (Micrometer, then the Prometheus hotspot exports). */
+const JVM_HEAP_METRICS = ['jvm_memory_used_bytes', 'jvm_memory_bytes_used'];
+/** Every metric a scrape reads; the target's other series are not parsed. */
+const SCRAPED = new Set([
+  'process_resident_memory_bytes',
+  'process_cpu_seconds_total',
+  'nodejs_eventloop_lag_seconds',
+  'nodejs_external_memory_bytes',
+  'voice_api_open_sockets',
+  ...HEAP_METRICS,
+  ...JVM_HEAP_METRICS,
+]);
 
 /**
  * Server resources on the soak's timeline: the target's Prometheus endpoint when it has one (RSS,
@@ -162,7 +176,7 @@ function prometheusSampler(http: HttpClient, pathOrUrl: string): ResourceSampler
     async sample(atMs) {
       const exchange = await http.request({ path: pathOrUrl, auth: false, timeoutMs: SCRAPE_TIMEOUT_MS });
       if (exchange.response?.status !== 200) return null;
-      const samples = parsePrometheusText(exchange.response.text());
+      const samples = parsePrometheusText(exchange.response.text(), SCRAPED);
       const rssBytes = promValue(samples, 'process_resident_memory_bytes');
       if (rssBytes === undefined) return null;
       const lag = promValue(samples, 'nodejs_eventloop_lag_seconds');
@@ -191,11 +205,11 @@ function prometheusSampler(http: HttpClient, pathOrUrl: string): ResourceSampler
  * Python's prometheus_client reports only process memory (RSS), so a Python target has no heap.
  */
 export function heapOf(samples: readonly PromSample[]): { heapBytes?: number; heapMetric?: string } {
-  for (const name of ['nodejs_heap_size_used_bytes', 'go_memstats_heap_alloc_bytes']) {
+  for (const name of HEAP_METRICS) {
     const value = promValue(samples, name);
     if (value !== undefined) return { heapBytes: value, heapMetric: name };
   }
-  for (const name of ['jvm_memory_used_bytes', 'jvm_memory_bytes_used']) {
+  for (const name of JVM_HEAP_METRICS) {
     const heap = samples.filter((s) => s.name === name && s.labels.area === 'heap');
     if (heap.length > 0)
       return { heapBytes: heap.reduce((sum, s) => sum + s.value, 0), heapMetric: `${name}{area="heap"}` };

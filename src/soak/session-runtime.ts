@@ -14,7 +14,7 @@ import { InstrumentedSocket, type SocketHost } from './instrumented-socket.ts';
 import { sourceAddress } from './loopback-sources.ts';
 import type { SoakPlan } from './plan.ts';
 import { sessionHttp } from './session-http.ts';
-import { SleepGroup, TimerQueue } from './timer-queue.ts';
+import { SleepGroup, slackFor, TimerQueue } from './timer-queue.ts';
 
 export interface RuntimeOptions {
   plan: SoakPlan;
@@ -241,6 +241,7 @@ export class SessionRuntime implements SocketHost {
   #schedule(ratePerSec: number, signal: AbortSignal, sleeps: SleepGroup): AsyncIterable<Tick> {
     const runtime = this;
     const intervalMs = 1000 / ratePerSec;
+    const slack = slackFor(intervalMs);
     return {
       [Symbol.asyncIterator]() {
         const start = runtime.now();
@@ -252,8 +253,8 @@ export class SessionRuntime implements SocketHost {
             const tick = { seq, intendedAt: start + seq * intervalMs };
             seq += 1;
             const due: IteratorResult<Tick> = { done: false, value: tick };
-            if (tick.intendedAt <= runtime.now()) return Promise.resolve(due);
-            return runtime.#timers.sleep(tick.intendedAt, due, DONE, sleeps);
+            if (tick.intendedAt - slack <= runtime.now()) return Promise.resolve(due);
+            return runtime.#timers.sleep(tick.intendedAt, due, DONE, sleeps, slack);
           },
           return(): Promise<IteratorResult<Tick>> {
             return Promise.resolve(DONE);
@@ -269,7 +270,7 @@ export class SessionRuntime implements SocketHost {
    */
   #sleepUntil(at: number, signal?: AbortSignal, sleeps: SleepGroup = this.#slotSleeps): Promise<boolean> {
     if (this.#stopping || signal?.aborted) return Promise.resolve(false);
-    return this.#timers.sleep(at, true, false, sleeps);
+    return this.#timers.sleep(at, true, false, sleeps, slackFor(at - this.now()));
   }
 
   #setActive(delta: number): void {

@@ -7,6 +7,8 @@
 export interface Sleep<T> {
   /** When it is due, on the queue's clock. */
   readonly at: number;
+  /** How early it may be let out, to share a wake-up with the sleeps due just before it. */
+  readonly slack: number;
   /** What the sleeper gets when it is due. */
   readonly onTime: T;
   /** What it gets when woken early (`wake`). */
@@ -47,12 +49,19 @@ export class SleepGroup {
 }
 
 /**
- * Due entries fire together when they fall within this much of now, so one wake-up of the timer lets
- * out a few sessions' ticks instead of one (at 600 ticks a second, firing and re-arming a timer for each
- * one was about a tenth of the worker's CPU profile). A sleep can therefore end up to this much early; a latency counted
- * from the intended send time never gets shorter for it, as the socket clamps it to the actual send.
+ * How early a sleep may be let out: a fiftieth of its length, at most 10 ms. One wake-up of the
+ * worker thread (the timer, epoll, back into JS) costs about 20 µs of CPU on a small VM, more than
+ * the tick it wakes for; at 2 events/s a session's tick may come up to 10 ms early, so one wake-up
+ * lets out every tick due within those 10 ms instead of one each. A latency counted from the intended
+ * send time never gets shorter for it, as the socket clamps it to the actual send.
  */
-const FIRE_WITHIN_MS = 2;
+export const MAX_EARLY_MS = 10;
+const EARLY_FRACTION = 1 / 50;
+
+/** The slack of a sleep of `lengthMs`, for {@link TimerQueue.sleep}. */
+export function slackFor(lengthMs: number): number {
+  return Math.min(MAX_EARLY_MS, Math.max(0, lengthMs) * EARLY_FRACTION);
+}
 
 export class TimerQueue {
   readonly #now: () => number;
@@ -69,10 +78,13 @@ export class TimerQueue {
     return this.#heap.length;
   }
 
-  /** Resolves with `onTime` at `at`, or with `onWake` if its group is woken first. */
-  sleep<T>(at: number, onTime: T, onWake: T, group: SleepGroup): Promise<T> {
+  /**
+   * Resolves with `onTime` at `at` (or up to `slack` ms before, when a wake-up for an earlier sleep
+   * comes by then), or with `onWake` if its group is woken first.
+   */
+  sleep<T>(at: number, onTime: T, onWake: T, group: SleepGroup, slack = 0): Promise<T> {
     return new Promise<T>((resolve) => {
-      const entry: Sleep<T> = { at, onTime, onWake, resolve, group, done: false };
+      const entry: Sleep<T> = { at, slack, onTime, onWake, resolve, group, done: false };
       group.add(entry as Sleep<unknown>);
       this.#push(entry as Sleep<unknown>);
       if (at < this.#armedFor) this.#arm(at);
@@ -95,15 +107,18 @@ export class TimerQueue {
   #arm(at: number): void {
     clearTimeout(this.#timer);
     this.#armedFor = at;
-    this.#timer = setTimeout(() => this.#fire(), Math.max(0, at - this.#now()));
+    // Rounded up: node's timers count whole milliseconds, so a fractional delay can fire a little
+    // before `at`, find nothing due, and cost a second wake-up.
+    this.#timer = setTimeout(() => this.#fire(), Math.max(0, Math.ceil(at - this.#now())));
   }
 
   #fire(): void {
     this.#timer = undefined;
     this.#armedFor = Number.POSITIVE_INFINITY;
     const heap = this.#heap;
-    const until = this.#now() + FIRE_WITHIN_MS;
-    while (heap.length > 0 && heap[0].at <= until) {
+    const now = this.#now();
+    // In time order: a sleep that may not go yet keeps the ones behind it for their own wake-up.
+    while (heap.length > 0 && heap[0].at - heap[0].slack <= now) {
       const entry = this.#pop();
       settle(entry, entry.onTime);
     }

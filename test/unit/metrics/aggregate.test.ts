@@ -158,4 +158,18 @@ not a sample line
       value: Number.POSITIVE_INFINITY,
     });
   });
+
+  it('parses only the metrics asked for, labelled or not', () => {
+    const samples = parsePrometheusText(
+      text,
+      new Set(['voice_api_open_sockets', 'nodejs_heap_size_used_bytes']),
+    );
+    expect(samples.map((s) => s.name)).toEqual([
+      'nodejs_heap_size_used_bytes',
+      'voice_api_open_sockets',
+      'voice_api_open_sockets',
+    ]);
+    expect(promValue(samples, 'voice_api_open_sockets')).toBe(5);
+    expect(promValue(samples, 'process_resident_memory_bytes')).toBeUndefined();
+  });
 });
