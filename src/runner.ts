@@ -16,7 +16,6 @@ import { RunRecorder } from './run/recorder.ts';
 import { Redactor } from './run/redact.ts';
 import type { Reporter } from './run/reporter.ts';
 import { createRunDir, newRunId } from './run/run-dir.ts';
-import { sendsBursts } from './scenario/engine.ts';
 import { startStack } from './stack/index.ts';
 import { reapOrphans } from './stack/orphans.ts';
 import type { StackHandle } from './stack/types.ts';
@@ -125,7 +124,8 @@ export async function runShakedown(options: RunOptions): Promise<RunOutcome> {
     http = new HttpClient({ baseUrl: stack.baseUrl, redactor, auth });
     for (const name of options.engines) {
       if (signal.aborted || lost.signal.aborted) continue;
-      await engines[name]({
+      const engine = await engines[name]();
+      await engine({
         config,
         rootDir: options.loaded.rootDir,
         runDir,
@@ -216,6 +216,7 @@ async function burstScenarios(options: RunOptions): Promise<string[]> {
   if (!options.engines.includes('scenarios') || !config.scenarios.enabled) return [];
   const names = options.engineOptions?.names?.length ? options.engineOptions.names : config.scenarios.only;
   try {
+    const { sendsBursts } = await import('./scenario/engine.ts');
     return await sendsBursts(path.resolve(rootDir, config.scenarios.dir), names);
   } catch {
     return [];

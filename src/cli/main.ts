@@ -14,10 +14,6 @@ import type { ReporterName } from '../run/reporter.ts';
 import { exitCodeFor, runShakedown, SHAKEDOWN_VERSION } from '../runner.ts';
 import { type ParsedArgs, parseCliArgs } from './args.ts';
 import { HELP } from './help.ts';
-import { initCommand } from './init.ts';
-import { k6Command } from './k6-command.ts';
-import { stackDown, stackUp } from './stack-command.ts';
-import { webhookCommand } from './webhook-command.ts';
 
 const ENGINES_OF: Record<'run' | 'contracts' | 'scenarios' | 'soak' | 'load', EngineName[]> = {
   run: ['contracts', 'scenarios', 'soak', 'load'],
@@ -49,6 +45,7 @@ async function dispatch(args: ParsedArgs): Promise<ExitCodeValue> {
     if (args.command === null && !args.flags.help) throw new ShakedownError('SHK_USAGE', 'no command given.');
     return ExitCode.Pass;
   }
+  // The other commands' modules are imported when used: a soak's process keeps only what it runs.
   switch (args.command) {
     case 'report':
       return reportCommand(args);
@@ -57,14 +54,15 @@ async function dispatch(args: ParsedArgs): Promise<ExitCodeValue> {
       if (action !== 'up' && action !== 'down')
         throw new ShakedownError('SHK_USAGE', "expected 'shakedown stack up' or 'shakedown stack down'.");
       const loaded = await loadConfig(args.flags);
+      const { stackDown, stackUp } = await import('./stack-command.ts');
       return action === 'up' ? stackUp(loaded, out) : stackDown(loaded, out);
     }
     case 'init':
-      return initCommand(args, out);
+      return (await import('./init.ts')).initCommand(args, out);
     case 'webhook':
-      return webhookCommand(args, out);
+      return (await import('./webhook-command.ts')).webhookCommand(args, out);
     case 'k6':
-      return k6Command(args, out);
+      return (await import('./k6-command.ts')).k6Command(args, out);
     default:
       return runCommand(args, args.command);
   }
@@ -137,6 +135,9 @@ async function reportCommand(args: ParsedArgs): Promise<ExitCodeValue> {
       'SHK_USAGE',
       '--open needs the html reporter (drop --reporter, or add --reporter html).',
     );
+  // The HTML report explains each check from the registry; a run registers the checks of the engines
+  // it ran, a rebuild has run none, so every check module is loaded here.
+  await import('../check-catalog.ts');
   const reporters = createReporters(names, { quiet: true });
   const dir = path.resolve(runDir);
   const { summary, skippedLines, reporterFailures } = args.flags.baseline
