@@ -9,8 +9,9 @@
  *   BENCH_TIMER_SESSIONS=1000 BENCH_TIMER_SEC=20 node bench/soak-timers.bench.ts
  *
  * Variants: `interval` (the reference), `queue, no slack` (every tick on time: a wake-up for each
- * distinct due time), `queue, 2 ms` (the slack before 2026-12) and `queue` (as shipped: a fiftieth of
- * the interval, at most 10 ms). Bounded by BENCH_TIMER_SEC per variant; no network. No assertions.
+ * distinct due time), `queue, 2 ms` (the earlier fixed 2 ms window) and `queue` (as shipped: a
+ * fiftieth of the interval, at most 10 ms). Bounded by BENCH_TIMER_SEC per variant; no network.
+ * No assertions.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
