@@ -85,10 +85,24 @@ await new Promise((r) => setTimeout(r, Math.max(0, warmupSec * 1000 - connectedA
 counting = true;
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-const memory: { atSec: number; rss: number; heapUsed: number; external: number; arrayBuffers: number }[] = [];
+const memory: {
+  atSec: number;
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}[] = [];
 const sample = () => {
-  const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
-  memory.push({ atSec: warmupSec + (performance.now() - t0) / 1000, rss, heapUsed, external, arrayBuffers });
+  const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
+  memory.push({
+    atSec: warmupSec + (performance.now() - t0) / 1000,
+    rss,
+    heapUsed,
+    heapTotal,
+    external,
+    arrayBuffers,
+  });
 };
 sample();
 const sampler = setInterval(sample, sampleSec * 1000);

@@ -257,12 +257,26 @@ interface MemoryPoint {
   atSec: number;
   rss: number;
   heapUsed: number;
+  /** V8's committed heap, every isolate of the process. */
+  heapTotal: number;
   external: number;
   arrayBuffers: number;
+  /** RSS less the committed heaps and external memory: code, the allocator's arenas, thread stacks. */
+  native: number;
 }
 
-/** Growth from the first to the last point, and the least-squares slope (so a longer run can be projected). */
-function growth(points: readonly MemoryPoint[], key: keyof Omit<MemoryPoint, 'atSec'>) {
+type MemoryKey = keyof Omit<MemoryPoint, 'atSec'>;
+
+function withNative(p: Omit<MemoryPoint, 'native'>): MemoryPoint {
+  return { ...p, native: p.rss - p.heapTotal - p.external };
+}
+
+/**
+ * Growth from the first to the last point, the least-squares slope (so a longer run can be
+ * projected), and the growth along the fitted line over the same span: a point is RSS at one instant,
+ * high or low by where the garbage collector stood, while the line weighs every window.
+ */
+function growth(points: readonly MemoryPoint[], key: MemoryKey) {
   const first = points[0][key];
   const last = points.at(-1)![key];
   const n = points.length;
@@ -275,10 +289,13 @@ function growth(points: readonly MemoryPoint[], key: keyof Omit<MemoryPoint, 'at
     sxx += (p.atSec - meanX) ** 2;
   }
   const bytesPerSec = sxx > 0 ? sxy / sxx : 0;
+  const fittedFirst = meanY + bytesPerSec * (points[0].atSec - meanX);
+  const spanSec = points.at(-1)!.atSec - points[0].atSec;
   return {
     firstBytes: first,
     lastBytes: last,
     growthPct: ((last - first) / first) * 100,
+    fittedGrowthPct: fittedFirst > 0 ? ((bytesPerSec * spanSec) / fittedFirst) * 100 : 0,
     slopeMiBPerHour: (bytesPerSec * 3600) / 1024 ** 2,
   };
 }
@@ -312,18 +329,21 @@ function report(bare: Bare, soak: Soak): void {
   function memoryAt(i: (typeof intervals)[number], at: 'start' | 'end'): MemoryPoint {
     // Gauges are read when a window closes: a window's start is the one before it's end.
     const source = at === 'end' ? i : intervals[intervals.indexOf(i) - 1];
-    if (!source) return { atSec: 0, rss: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
-    return {
+    if (!source)
+      return withNative({ atSec: 0, rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 });
+    return withNative({
       atSec: 0,
       rss: gauge(source, 'generator_rss_bytes'),
       heapUsed: gauge(source, 'generator_heap_used_bytes'),
+      heapTotal: gauge(source, 'generator_heap_total_bytes'),
       external: gauge(source, 'generator_external_bytes'),
       arrayBuffers: gauge(source, 'generator_array_buffers_bytes'),
-    };
+    });
   }
-  const keys = ['rss', 'heapUsed', 'external', 'arrayBuffers'] as const;
+  const bareMemory = bare.memory.map(withNative);
+  const keys = ['rss', 'heapUsed', 'heapTotal', 'external', 'arrayBuffers', 'native'] as const;
   const memory = Object.fromEntries(
-    keys.map((k) => [k, { shakedown: growth(soakMemory, k), bare: growth(bare.memory, k) }]),
+    keys.map((k) => [k, { shakedown: growth(soakMemory, k), bare: growth(bareMemory, k) }]),
   ) as Record<
     (typeof keys)[number],
     { shakedown: ReturnType<typeof growth>; bare: ReturnType<typeof growth> }
@@ -332,8 +352,9 @@ function report(bare: Bare, soak: Soak): void {
 
   const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
   const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  const pct = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`;
   const growthCell = (g: ReturnType<typeof growth>) =>
-    `${mib(g.firstBytes)} → ${mib(g.lastBytes)} (${g.growthPct >= 0 ? '+' : ''}${g.growthPct.toFixed(1)}%, ${g.slopeMiBPerHour.toFixed(1)} MiB/h)`;
+    `${mib(g.firstBytes)} → ${mib(g.lastBytes)} (${pct(g.growthPct)}; fitted ${pct(g.fittedGrowthPct)}, ${g.slopeMiBPerHour.toFixed(1)} MiB/h)`;
   const rows: [string, string, string, string][] = [
     ['', 'shakedown soak', 'bare socket.io-client', 'ratio'],
     ['acked events after warm-up', String(soak.acked), String(bare.acked), ''],
@@ -358,8 +379,15 @@ function report(bare: Bare, soak: Soak): void {
       'goal < 5%',
     ],
     ['heap used', growthCell(memory.heapUsed.shakedown), growthCell(memory.heapUsed.bare), ''],
+    ['heap committed', growthCell(memory.heapTotal.shakedown), growthCell(memory.heapTotal.bare), ''],
     ['external', growthCell(memory.external.shakedown), growthCell(memory.external.bare), ''],
     ['array buffers', growthCell(memory.arrayBuffers.shakedown), growthCell(memory.arrayBuffers.bare), ''],
+    [
+      'native (RSS − committed heap − external)',
+      growthCell(memory.native.shakedown),
+      growthCell(memory.native.bare),
+      '',
+    ],
   ];
   const width = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   for (const row of rows) process.stdout.write(`${row.map((cell, c) => cell.padEnd(width[c])).join('  ')}\n`);
@@ -403,6 +431,7 @@ function report(bare: Bare, soak: Soak): void {
     generatorEventLoopP99MaxMs: loopP99Max,
     projectedSessionsPerCore: projectedPerCore,
     generatorRssGrowthPct: memory.rss.shakedown.growthPct,
+    generatorRssFittedGrowthPct: memory.rss.shakedown.fittedGrowthPct,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
   if (process.env.BENCH_WRITE_RESULT) {

@@ -42,11 +42,17 @@ export class GeneratorMonitor {
   }
 }
 
-/** This thread's V8 heap in use and its off-heap buffers; names as the report's generator gauges. */
+/**
+ * This thread's V8 heap (in use, and committed: what the isolate holds from the OS) and its off-heap
+ * buffers; names as the report's generator gauges. RSS less the committed heaps and external memory
+ * is the native rest (code, allocator, thread stacks), which tells a heap that grows from one that
+ * does not.
+ */
 export function threadMemoryGauges(): Record<(typeof THREAD_MEMORY_GAUGES)[number], number> {
-  const { heapUsed, external, arrayBuffers } = process.memoryUsage();
+  const { heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
   return {
     generator_heap_used_bytes: heapUsed,
+    generator_heap_total_bytes: heapTotal,
     generator_external_bytes: external,
     generator_array_buffers_bytes: arrayBuffers,
   };
@@ -55,6 +61,7 @@ export function threadMemoryGauges(): Record<(typeof THREAD_MEMORY_GAUGES)[numbe
 /** Per-thread memory gauges: each worker reports its own isolate's, the engine adds the main thread's. */
 export const THREAD_MEMORY_GAUGES = [
   'generator_heap_used_bytes',
+  'generator_heap_total_bytes',
   'generator_external_bytes',
   'generator_array_buffers_bytes',
 ] as const;
