@@ -85,14 +85,18 @@ await new Promise((r) => setTimeout(r, Math.max(0, warmupSec * 1000 - connectedA
 counting = true;
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-const memory: {
+/** One memory reading of this process; the soak bench reads the soak's own from its generator gauges. */
+export interface MemorySample {
   atSec: number;
   rss: number;
   heapUsed: number;
+  /** V8's committed heap: every isolate of the process. */
   heapTotal: number;
   external: number;
   arrayBuffers: number;
-}[] = [];
+}
+
+const memory: MemorySample[] = [];
 const sample = () => {
   const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
   memory.push({

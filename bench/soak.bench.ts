@@ -32,6 +32,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { mintHs256Token } from '../src/http/jwt.ts';
 import type { RunSummary } from '../src/run/model.ts';
 import { freePort } from '../src/stack/free-port.ts';
+import type { MemorySample } from './bare-socketio-client.ts';
 
 const ROOT = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const sessions = Number(process.env.BENCH_SESSIONS ?? 200);
@@ -105,7 +106,7 @@ interface Bare {
   cpuMs: number;
   wallMs: number;
   rssBytes: number;
-  memory: MemoryPoint[];
+  memory: MemorySample[];
 }
 
 async function runBare(url: string, token: string): Promise<Bare> {
@@ -253,21 +254,14 @@ function threadCpuMs(pid: number): Map<string, { name: string; ms: number }> {
   return threads;
 }
 
-interface MemoryPoint {
-  atSec: number;
-  rss: number;
-  heapUsed: number;
-  /** V8's committed heap, every isolate of the process. */
-  heapTotal: number;
-  external: number;
-  arrayBuffers: number;
+interface MemoryPoint extends MemorySample {
   /** RSS less the committed heaps and external memory: code, the allocator's arenas, thread stacks. */
   native: number;
 }
 
 type MemoryKey = keyof Omit<MemoryPoint, 'atSec'>;
 
-function withNative(p: Omit<MemoryPoint, 'native'>): MemoryPoint {
+function withNative(p: MemorySample): MemoryPoint {
   return { ...p, native: p.rss - p.heapTotal - p.external };
 }
 

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.ts';
 import { Histogram } from '../../src/metrics/histogram.ts';
 import type { Evidence } from '../../src/run/model.ts';
+import { THREAD_MEMORY_GAUGES } from '../../src/soak/generator-monitor.ts';
 import { isProcessAlive } from '../../src/stack/process.ts';
 import {
   CLI,
@@ -163,6 +164,11 @@ describe('soak engine on the reference target', () => {
     ]) {
       expect(steady.gauges[gauge], gauge).toEqual(expect.any(Number));
     }
+    // The generator's own memory, summed over its threads: the heap in use fits in the committed heap.
+    for (const gauge of THREAD_MEMORY_GAUGES) expect(steady.gauges[gauge], gauge).toBeGreaterThan(0);
+    expect(steady.gauges.generator_heap_used_bytes).toBeLessThanOrEqual(
+      steady.gauges.generator_heap_total_bytes,
+    );
     expect(steady.gauges.sessions_active).toBe(5);
     expect(steady.rates?.events_lost_rate).toBe(0);
     const rtt = steady.histograms.event_rtt_ms;
