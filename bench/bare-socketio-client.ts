@@ -88,6 +88,8 @@ const t0 = performance.now();
 /** One memory reading of this process; the soak bench reads the soak's own from its generator gauges. */
 export interface MemorySample {
   atSec: number;
+  /** Process CPU (user + system) since the warm-up's end, so the bench can tell a cost that rises with the run. */
+  cpuMs: number;
   rss: number;
   heapUsed: number;
   /** V8's committed heap: every isolate of the process. */
@@ -99,8 +101,10 @@ export interface MemorySample {
 const memory: MemorySample[] = [];
 const sample = () => {
   const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
+  const { user, system } = process.cpuUsage(cpu0);
   memory.push({
     atSec: warmupSec + (performance.now() - t0) / 1000,
+    cpuMs: (user + system) / 1000,
     rss,
     heapUsed,
     heapTotal,

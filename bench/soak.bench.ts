@@ -136,6 +136,8 @@ interface Soak {
   cpuMs: number;
   /** CPU over the steady state by thread: `main`, the soak's `WorkerThread`s, V8's GC helpers (`V8Worker`). */
   threadCpuMs: Record<string, number>;
+  /** Process CPU at the steady state's start, its thirds and its end: a cost that rises with the run shows here. */
+  cpuMarks: { ms: number; at: number }[];
   acked: number;
   wallMs: number;
 }
@@ -184,6 +186,7 @@ export default defineConfig({
   let cpuAtEnd: { ms: number; at: number } | null = null;
   let threadsAtSteady = new Map<string, { name: string; ms: number }>();
   let threadsAtEnd = new Map<string, { name: string; ms: number }>();
+  const cpuMarks: { ms: number; at: number }[] = [];
   while (cpuAtEnd === null) {
     await new Promise((r) => setTimeout(r, 200));
     epochMs ??= suiteStart(runDir);
@@ -193,6 +196,8 @@ export default defineConfig({
       cpuAtSteady = { ms: processCpuMs(pid), at: now };
       threadsAtSteady = threadCpuMs(pid);
     }
+    const nextMark = epochMs + (warmupSec + ((durationSec - warmupSec) * cpuMarks.length) / 3) * 1000;
+    if (cpuMarks.length < 4 && now >= nextMark) cpuMarks.push({ ms: processCpuMs(pid), at: now });
     if (cpuAtSteady && now >= epochMs + durationSec * 1000) {
       cpuAtEnd = { ms: processCpuMs(pid), at: now };
       threadsAtEnd = threadCpuMs(pid);
@@ -217,6 +222,7 @@ export default defineConfig({
   return {
     summary,
     threadCpuMs: threadCpu,
+    cpuMarks,
     cpuMs: cpuAtEnd.ms - cpuAtSteady!.ms,
     acked: steady.reduce((n, i) => n + (i.metrics.counters.events_acked ?? 0), 0),
     wallMs: cpuAtEnd.at - cpuAtSteady!.at,
@@ -254,21 +260,23 @@ function threadCpuMs(pid: number): Map<string, { name: string; ms: number }> {
   return threads;
 }
 
-interface MemoryPoint extends MemorySample {
+interface MemoryPoint extends Omit<MemorySample, 'cpuMs'> {
   /** RSS less the committed heaps and external memory: code, the allocator's arenas, thread stacks. */
   native: number;
 }
 
 type MemoryKey = keyof Omit<MemoryPoint, 'atSec'>;
 
-function withNative(p: MemorySample): MemoryPoint {
+function withNative(p: Omit<MemorySample, 'cpuMs'>): MemoryPoint {
   return { ...p, native: p.rss - p.heapTotal - p.external };
 }
 
 /**
- * Growth from the first to the last point, the least-squares slope (so a longer run can be
- * projected), and the growth along the fitted line over the same span: a point is RSS at one instant,
- * high or low by where the garbage collector stood, while the line weighs every window.
+ * Growth from the first to the last point, from the mean of the first minute to the mean of the last
+ * (minute 2 to minute 15 of a 15-minute run, each read six times), the least-squares slope (so a
+ * longer run can be projected) and the growth along the fitted line over the same span: a point is
+ * RSS at one instant, high or low by where the garbage collector stood, while a minute's mean and the
+ * line weigh several.
  */
 function growth(points: readonly MemoryPoint[], key: MemoryKey) {
   const first = points[0][key];
@@ -285,13 +293,40 @@ function growth(points: readonly MemoryPoint[], key: MemoryKey) {
   const bytesPerSec = sxx > 0 ? sxy / sxx : 0;
   const fittedFirst = meanY + bytesPerSec * (points[0].atSec - meanX);
   const spanSec = points.at(-1)!.atSec - points[0].atSec;
+  const meanOf = (part: readonly MemoryPoint[]) => part.reduce((a, p) => a + p[key], 0) / part.length;
+  const minute = Math.min(60, spanSec / 3);
+  const firstMinute = meanOf(points.filter((p) => p.atSec <= points[0].atSec + minute));
+  const lastMinute = meanOf(points.filter((p) => p.atSec >= points.at(-1)!.atSec - minute));
   return {
     firstBytes: first,
     lastBytes: last,
     growthPct: ((last - first) / first) * 100,
+    minuteMeansGrowthPct: ((lastMinute - firstMinute) / firstMinute) * 100,
     fittedGrowthPct: fittedFirst > 0 ? ((bytesPerSec * spanSec) / fittedFirst) * 100 : 0,
     slopeMiBPerHour: (bytesPerSec * 3600) / 1024 ** 2,
   };
+}
+
+interface CpuMark {
+  atSec: number;
+  cpuMs: number;
+}
+
+/** CPU as % of a core between consecutive marks. */
+function cpuPctByThird(marks: readonly CpuMark[]): number[] {
+  return marks
+    .slice(1)
+    .map((m, i) => ((m.cpuMs - marks[i].cpuMs) / ((m.atSec - marks[i].atSec) * 1000)) * 100);
+}
+
+/** The samples nearest the start, the two third boundaries and the end of the sampled span. */
+function thirdMarks(samples: readonly CpuMark[]): CpuMark[] {
+  const from = samples[0].atSec;
+  const span = samples.at(-1)!.atSec - from;
+  return [0, 1, 2, 3].map((k) => {
+    const at = from + (span * k) / 3;
+    return samples.reduce((best, s) => (Math.abs(s.atSec - at) < Math.abs(best.atSec - at) ? s : best));
+  });
 }
 
 function report(bare: Bare, soak: Soak): void {
@@ -348,7 +383,7 @@ function report(bare: Bare, soak: Soak): void {
   const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
   const pct = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`;
   const growthCell = (g: ReturnType<typeof growth>) =>
-    `${mib(g.firstBytes)} → ${mib(g.lastBytes)} (${pct(g.growthPct)}; fitted ${pct(g.fittedGrowthPct)}, ${g.slopeMiBPerHour.toFixed(1)} MiB/h)`;
+    `${mib(g.firstBytes)} → ${mib(g.lastBytes)} (${pct(g.growthPct)}; minute means ${pct(g.minuteMeansGrowthPct)}; fitted ${pct(g.fittedGrowthPct)}, ${g.slopeMiBPerHour.toFixed(1)} MiB/h)`;
   const rows: [string, string, string, string][] = [
     ['', 'shakedown soak', 'bare socket.io-client', 'ratio'],
     ['acked events after warm-up', String(soak.acked), String(bare.acked), ''],
@@ -397,8 +432,16 @@ function report(bare: Bare, soak: Soak): void {
   const workerCpu = (part: typeof steady) =>
     part.reduce((sum, i) => sum + gauge(i, 'generator_cpu_pct'), 0) / Math.max(1, part.length);
   const cpuThirds = { first: workerCpu(steady.slice(0, third)), last: workerCpu(steady.slice(-third)) };
+  // Both whole processes over the same thirds: if the bare client's cost rises as much, the rise is
+  // socket.io's or the machine's, not the harness's.
+  const processThirds = {
+    shakedown: cpuPctByThird(soak.cpuMarks.map((m) => ({ atSec: m.at / 1000, cpuMs: m.ms }))),
+    bare: cpuPctByThird(thirdMarks(bare.memory)),
+  };
+  const thirdsCell = (t: number[]) => t.map((v) => `${v.toFixed(1)}%`).join(' → ');
   process.stdout.write(
-    `soak CPU per acked event by thread: ${threads.map(([name, ms]) => `${name} ${perEvent(ms).toFixed(1)} µs`).join(', ')}; worker CPU ${cpuThirds.first.toFixed(1)}% of a core in the steady state's first third, ${cpuThirds.last.toFixed(1)}% in its last\n`,
+    `soak CPU per acked event by thread: ${threads.map(([name, ms]) => `${name} ${perEvent(ms).toFixed(1)} µs`).join(', ')}; worker CPU ${cpuThirds.first.toFixed(1)}% of a core in the steady state's first third, ${cpuThirds.last.toFixed(1)}% in its last\n` +
+      `process CPU by third of the steady state (% of a core): shakedown ${thirdsCell(processThirds.shakedown)}, bare ${thirdsCell(processThirds.bare)}\n`,
   );
   const result = {
     bench: 'soak.generator-cost',
@@ -413,6 +456,7 @@ function report(bare: Bare, soak: Soak): void {
       ratio: soakUsPerEvent / bareUsPerEvent,
       shakedownByThread: Object.fromEntries(threads.map(([name, ms]) => [name, perEvent(ms)])),
       workerCpuPctThirds: cpuThirds,
+      processCpuPctByThird: processThirds,
     },
     rssPerSessionBytes: {
       shakedownTotal: rssPerSession.shakedown,
@@ -425,6 +469,7 @@ function report(bare: Bare, soak: Soak): void {
     generatorEventLoopP99MaxMs: loopP99Max,
     projectedSessionsPerCore: projectedPerCore,
     generatorRssGrowthPct: memory.rss.shakedown.growthPct,
+    generatorRssMinuteMeansGrowthPct: memory.rss.shakedown.minuteMeansGrowthPct,
     generatorRssFittedGrowthPct: memory.rss.shakedown.fittedGrowthPct,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
