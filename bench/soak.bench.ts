@@ -2,12 +2,14 @@
  * What a soak costs the machine running it, against a bare socket.io-client script doing the same
  * emits and acks against the same server at the same time:
  *
- *   - CPU per acked event (whole process, after warm-up), as a ratio to the bare script (goal ≤ 1.2×);
+ *   - CPU per acked event (whole process, after warm-up), as a ratio to the bare script (goal ≤ 1.2×),
+ *     and each process's CPU in each third of the steady state (a cost that rises with the run);
  *   - RSS per session (marginal: window growth over session growth) and in total;
  *   - sessions held on one worker with the generator's event-loop p99 (goal < 50 ms), and the
  *     sessions one core could hold at this CPU cost (projected; goal ≥ 2,000 at 2 events/s);
  *   - the generator's RSS, heap used, external and array buffers from the warm-up's end (minute 2 of a
- *     15-minute run) to the end, growth and slope in MiB/h, beside the bare script's own (goal < 5%).
+ *     15-minute run) to the end: growth between the endpoints, between the first and last minute's
+ *     means, and along the fitted line, with its slope in MiB/h, beside the bare script's own (goal < 5%).
  *
  *   node bench/soak.bench.ts                      # 200 sessions, 30 s
  *   BENCH_SESSIONS=2000 BENCH_DURATION_SEC=900 node bench/soak.bench.ts
@@ -137,7 +139,7 @@ interface Soak {
   /** CPU over the steady state by thread: `main`, the soak's `WorkerThread`s, V8's GC helpers (`V8Worker`). */
   threadCpuMs: Record<string, number>;
   /** Process CPU at the steady state's start, its thirds and its end: a cost that rises with the run shows here. */
-  cpuMarks: { ms: number; at: number }[];
+  cpuMarks: CpuMark[];
   acked: number;
   wallMs: number;
 }
@@ -186,7 +188,7 @@ export default defineConfig({
   let cpuAtEnd: { ms: number; at: number } | null = null;
   let threadsAtSteady = new Map<string, { name: string; ms: number }>();
   let threadsAtEnd = new Map<string, { name: string; ms: number }>();
-  const cpuMarks: { ms: number; at: number }[] = [];
+  const cpuMarks: CpuMark[] = [];
   while (cpuAtEnd === null) {
     await new Promise((r) => setTimeout(r, 200));
     epochMs ??= suiteStart(runDir);
@@ -197,7 +199,8 @@ export default defineConfig({
       threadsAtSteady = threadCpuMs(pid);
     }
     const nextMark = epochMs + (warmupSec + ((durationSec - warmupSec) * cpuMarks.length) / 3) * 1000;
-    if (cpuMarks.length < 4 && now >= nextMark) cpuMarks.push({ ms: processCpuMs(pid), at: now });
+    if (cpuMarks.length < 4 && now >= nextMark)
+      cpuMarks.push({ atSec: now / 1000, cpuMs: processCpuMs(pid) });
     if (cpuAtSteady && now >= epochMs + durationSec * 1000) {
       cpuAtEnd = { ms: processCpuMs(pid), at: now };
       threadsAtEnd = threadCpuMs(pid);
@@ -307,10 +310,8 @@ function growth(points: readonly MemoryPoint[], key: MemoryKey) {
   };
 }
 
-interface CpuMark {
-  atSec: number;
-  cpuMs: number;
-}
+/** A process's CPU (user + system) so far, and when it was read. */
+type CpuMark = Pick<MemorySample, 'atSec' | 'cpuMs'>;
 
 /** CPU as % of a core between consecutive marks. */
 function cpuPctByThird(marks: readonly CpuMark[]): number[] {
@@ -435,7 +436,7 @@ function report(bare: Bare, soak: Soak): void {
   // Both whole processes over the same thirds: if the bare client's cost rises as much, the rise is
   // socket.io's or the machine's, not the harness's.
   const processThirds = {
-    shakedown: cpuPctByThird(soak.cpuMarks.map((m) => ({ atSec: m.at / 1000, cpuMs: m.ms }))),
+    shakedown: cpuPctByThird(soak.cpuMarks),
     bare: cpuPctByThird(thirdMarks(bare.memory)),
   };
   const thirdsCell = (t: number[]) => t.map((v) => `${v.toFixed(1)}%`).join(' → ');
