@@ -85,8 +85,11 @@ await new Promise((r) => setTimeout(r, Math.max(0, warmupSec * 1000 - connectedA
 counting = true;
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-/** One memory reading of this process; the soak bench reads the soak's own from its generator gauges. */
-export interface MemorySample {
+/**
+ * One reading of this process: its CPU and memory. The soak bench reads the soak's memory from its
+ * generator gauges and its CPU from /proc.
+ */
+export interface ProcessSample {
   atSec: number;
   /** Process CPU (user + system) since the warm-up's end, so the bench can tell a cost that rises with the run. */
   cpuMs: number;
@@ -98,7 +101,7 @@ export interface MemorySample {
   arrayBuffers: number;
 }
 
-const memory: MemorySample[] = [];
+const memory: ProcessSample[] = [];
 const sample = () => {
   const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
   const { user, system } = process.cpuUsage(cpu0);

@@ -41,7 +41,7 @@ if (!file || !firstArg || !secondArg) {
 const spans = [firstArg, secondArg].map(parseSpan);
 const rows = Number(rowsArg ?? 20);
 
-const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+const profile = readProfile(file);
 const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
 const byFunction = spans.map(() => new Map<string, number>());
 const byPlace = spans.map(() => new Map<string, number>());
@@ -120,4 +120,16 @@ function parseSpan(text: string): Span {
     process.exit(2);
   }
   return { fromSec, toSec };
+}
+
+function readProfile(file: string): Profile {
+  try {
+    const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+    if (Array.isArray(profile.samples) && Array.isArray(profile.timeDeltas)) return profile;
+  } catch (error) {
+    process.stderr.write(`cannot read ${file}: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`${file} is not a --cpu-prof profile (no samples and timeDeltas)\n`);
+  process.exit(2);
 }

@@ -34,7 +34,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { mintHs256Token } from '../src/http/jwt.ts';
 import type { RunSummary } from '../src/run/model.ts';
 import { freePort } from '../src/stack/free-port.ts';
-import type { MemorySample } from './bare-socketio-client.ts';
+import type { ProcessSample } from './bare-socketio-client.ts';
 
 const ROOT = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const sessions = Number(process.env.BENCH_SESSIONS ?? 200);
@@ -108,7 +108,7 @@ interface Bare {
   cpuMs: number;
   wallMs: number;
   rssBytes: number;
-  memory: MemorySample[];
+  memory: ProcessSample[];
 }
 
 async function runBare(url: string, token: string): Promise<Bare> {
@@ -182,29 +182,21 @@ export default defineConfig({
   const exited = new Promise((resolve) => child.on('exit', resolve));
   const runDir = () => realpathSync(path.join(dir, 'reports', 'latest'));
 
-  // CPU from /proc at the soak's steady start and end, located by its epoch (the suite-start event).
+  // CPU from /proc at the soak's steady start, its thirds and its end, located by its epoch (the
+  // suite-start event); by thread at the start and the end.
   let epochMs: number | null = null;
-  let cpuAtSteady: { ms: number; at: number } | null = null;
-  let cpuAtEnd: { ms: number; at: number } | null = null;
   let threadsAtSteady = new Map<string, { name: string; ms: number }>();
   let threadsAtEnd = new Map<string, { name: string; ms: number }>();
   const cpuMarks: CpuMark[] = [];
-  while (cpuAtEnd === null) {
+  while (cpuMarks.length < 4) {
     await new Promise((r) => setTimeout(r, 200));
     epochMs ??= suiteStart(runDir);
     if (epochMs === null) continue;
     const now = Date.now();
-    if (!cpuAtSteady && now >= epochMs + warmupSec * 1000) {
-      cpuAtSteady = { ms: processCpuMs(pid), at: now };
-      threadsAtSteady = threadCpuMs(pid);
-    }
-    const nextMark = epochMs + (warmupSec + ((durationSec - warmupSec) * cpuMarks.length) / 3) * 1000;
-    if (cpuMarks.length < 4 && now >= nextMark)
-      cpuMarks.push({ atSec: now / 1000, cpuMs: processCpuMs(pid) });
-    if (cpuAtSteady && now >= epochMs + durationSec * 1000) {
-      cpuAtEnd = { ms: processCpuMs(pid), at: now };
-      threadsAtEnd = threadCpuMs(pid);
-    }
+    if (now < epochMs + (warmupSec + ((durationSec - warmupSec) * cpuMarks.length) / 3) * 1000) continue;
+    cpuMarks.push({ atSec: now / 1000, cpuMs: processCpuMs(pid) });
+    if (cpuMarks.length === 1) threadsAtSteady = threadCpuMs(pid);
+    if (cpuMarks.length === 4) threadsAtEnd = threadCpuMs(pid);
   }
   await exited;
   const summary = JSON.parse(readFileSync(path.join(runDir(), 'summary.json'), 'utf8')) as RunSummary;
@@ -226,9 +218,9 @@ export default defineConfig({
     summary,
     threadCpuMs: threadCpu,
     cpuMarks,
-    cpuMs: cpuAtEnd.ms - cpuAtSteady!.ms,
+    cpuMs: cpuMarks[3].cpuMs - cpuMarks[0].cpuMs,
     acked: steady.reduce((n, i) => n + (i.metrics.counters.events_acked ?? 0), 0),
-    wallMs: cpuAtEnd.at - cpuAtSteady!.at,
+    wallMs: (cpuMarks[3].atSec - cpuMarks[0].atSec) * 1000,
   };
 }
 
@@ -263,14 +255,14 @@ function threadCpuMs(pid: number): Map<string, { name: string; ms: number }> {
   return threads;
 }
 
-interface MemoryPoint extends Omit<MemorySample, 'cpuMs'> {
+interface MemoryPoint extends Omit<ProcessSample, 'cpuMs'> {
   /** RSS less the committed heaps and external memory: code, the allocator's arenas, thread stacks. */
   native: number;
 }
 
 type MemoryKey = keyof Omit<MemoryPoint, 'atSec'>;
 
-function withNative(p: Omit<MemorySample, 'cpuMs'>): MemoryPoint {
+function withNative(p: Omit<ProcessSample, 'cpuMs'>): MemoryPoint {
   return { ...p, native: p.rss - p.heapTotal - p.external };
 }
 
@@ -311,7 +303,7 @@ function growth(points: readonly MemoryPoint[], key: MemoryKey) {
 }
 
 /** A process's CPU (user + system) so far, and when it was read. */
-type CpuMark = Pick<MemorySample, 'atSec' | 'cpuMs'>;
+type CpuMark = Pick<ProcessSample, 'atSec' | 'cpuMs'>;
 
 /** CPU as % of a core between consecutive marks. */
 function cpuPctByThird(marks: readonly CpuMark[]): number[] {
@@ -427,13 +419,7 @@ function report(bare: Bare, soak: Soak): void {
   // Where the soak's CPU went, per acked event: its main thread, its worker(s), V8's helper threads.
   const perEvent = (ms: number) => (ms * 1000) / Math.max(1, soak.acked);
   const threads = Object.entries(soak.threadCpuMs).sort((a, b) => b[1] - a[1]);
-  // The worker's own CPU gauge over the steady state's first and last thirds: a cost that rises with
-  // the run's length shows here.
-  const third = Math.max(1, Math.floor(steady.length / 3));
-  const workerCpu = (part: typeof steady) =>
-    part.reduce((sum, i) => sum + gauge(i, 'generator_cpu_pct'), 0) / Math.max(1, part.length);
-  const cpuThirds = { first: workerCpu(steady.slice(0, third)), last: workerCpu(steady.slice(-third)) };
-  // Both whole processes over the same thirds: if the bare client's cost rises as much, the rise is
+  // Both whole processes over the steady state's thirds: if the bare client's cost rises as much, the rise is
   // socket.io's or the machine's, not the harness's.
   const processThirds = {
     shakedown: cpuPctByThird(soak.cpuMarks),
@@ -441,7 +427,7 @@ function report(bare: Bare, soak: Soak): void {
   };
   const thirdsCell = (t: number[]) => t.map((v) => `${v.toFixed(1)}%`).join(' → ');
   process.stdout.write(
-    `soak CPU per acked event by thread: ${threads.map(([name, ms]) => `${name} ${perEvent(ms).toFixed(1)} µs`).join(', ')}; worker CPU ${cpuThirds.first.toFixed(1)}% of a core in the steady state's first third, ${cpuThirds.last.toFixed(1)}% in its last\n` +
+    `soak CPU per acked event by thread: ${threads.map(([name, ms]) => `${name} ${perEvent(ms).toFixed(1)} µs`).join(', ')}\n` +
       `process CPU by third of the steady state (% of a core): shakedown ${thirdsCell(processThirds.shakedown)}, bare ${thirdsCell(processThirds.bare)}\n`,
   );
   const result = {
@@ -456,7 +442,6 @@ function report(bare: Bare, soak: Soak): void {
       bare: bareUsPerEvent,
       ratio: soakUsPerEvent / bareUsPerEvent,
       shakedownByThread: Object.fromEntries(threads.map(([name, ms]) => [name, perEvent(ms)])),
-      workerCpuPctThirds: cpuThirds,
       processCpuPctByThird: processThirds,
     },
     rssPerSessionBytes: {
