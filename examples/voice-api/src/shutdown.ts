@@ -55,12 +55,19 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
     logger.info({ signal, drainMs: config.shutdownDrainMs }, 'shutdown started; readiness is now 503');
     for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
     await sleep(config.shutdownDrainMs);
-    logger.info({ inFlight: inFlight.size }, 'drain over; no longer accepting connections');
-    if (!server) return closeBackends();
+    // Said only once it is true: a client that reads this line may connect at once, and a process
+    // paused between saying it and closing the listener would let that connection in.
+    const drainOver = () =>
+      logger.info({ inFlight: inFlight.size }, 'drain over; no longer accepting connections');
+    if (!server) {
+      drainOver();
+      return closeBackends();
+    }
     if (config.faults.has('shutdown-accept-hang')) {
       // The bug: "stop accepting" is a flag that leaves new requests unanswered while the listener
       // stays open, and the wait for open requests counts those too: each hangs until its client gives up.
       ignoreNew = true;
+      drainOver();
       await new Promise<void>((resolve) => {
         onNoneInFlight = resolve;
         if (inFlight.size === 0) resolve();
@@ -68,6 +75,7 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
     }
     const httpServer = server;
     const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    if (!ignoreNew) drainOver();
     // Keep-alive connections that become idle after their last response are closed as they appear.
     const idleSweep = setInterval(() => httpServer.closeIdleConnections(), 50);
     httpServer.closeIdleConnections();
